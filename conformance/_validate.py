@@ -1,0 +1,90 @@
+"""``conformance validate``: judge recorded exchanges and summarize the verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance._fixtures import Fixture, load_fixture
+from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
+from conformance._results import CheckResult
+from conformance.checks import run_checks
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The results of every check on one recorded exchange."""
+
+    fixture: Fixture
+    profile: Profile
+    results: tuple[CheckResult, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def must_failed(self) -> bool:
+        return any(r.status == "failed" and r.level == "MUST" for r in self.results)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.status in ("failed", "error"))
+
+
+def judge(fixture: Fixture, profile: str | None = None) -> Verdict:
+    """Run every applicable check on a fixture, under ``profile`` or the fixture's own."""
+    chosen = load_profile(profile or fixture.profile or DEFAULT_PROFILE)
+    return Verdict(fixture, chosen, tuple(run_checks(fixture.exchange, chosen)))
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders become the fixture and stream files inside them, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        else:
+            files.append(path)
+    return files
+
+
+def validate(paths: Iterable[Path], profile: str | None = None) -> list[Verdict]:
+    return [judge(load_fixture(path), profile) for path in expand(paths)]
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def describe(verdict: Verdict) -> Iterator[str]:
+    """Readable lines for one verdict: a header, then each failure with where and what."""
+    exchange = verdict.fixture.exchange
+    state = "FAIL" if verdict.must_failed else "WARN" if verdict.failed else "PASS"
+    yield (
+        f"{state}  {verdict.fixture.path}  [{exchange.kind}, profile {verdict.profile.id}: "
+        f"{verdict.count('passed')} passed, {verdict.count('failed')} failed, "
+        f"{verdict.count('skipped')} skipped]"
+    )
+    if exchange.request is None:
+        yield "      note: the request was not recorded; checks that compare with it were skipped"
+    if exchange.kind == "stream":
+        for payload in exchange.transcript.errors:
+            yield f"      note: the target reported a mid-stream error at {payload.path}: {payload.data[:160]}"
+    for result in verdict.failed:
+        if result.status == "error":
+            yield f"  ERROR {result.check}: the check itself failed: {result.reason}"
+            continue
+        for failure in result.failures:
+            yield f"  {result.level:<6} {failure.check}"
+            yield _indent(str(failure).split("\n\n", 1)[1], "         ")
+            yield f"         {failure.message}"
+
+
+def summary(verdicts: list[Verdict]) -> str:
+    must = sum(1 for v in verdicts if v.must_failed)
+    should = sum(1 for v in verdicts if not v.must_failed and v.failed)
+    return (
+        f"{len(verdicts)} exchange(s): {len(verdicts) - must} conformant, {must} not conformant "
+        f"(MUST failures); {should} conformant with SHOULD warnings"
+    )

@@ -1,0 +1,101 @@
+"""The check registry, and the runner that applies every check to one exchange.
+
+A check is a plain function over one exchange and the profile it is judged by. It yields a
+:class:`Violation` for each way the exchange breaks its requirement (none when it holds) and
+raises :class:`~conformance._errors.NotApplicable` with a reason when it does not apply. The
+runner calls every check whose kinds include the exchange's kind and collects all violations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance._errors import ConfigError, NotApplicable
+from conformance._exchange import Exchange, Kind
+from conformance._profile import Profile
+from conformance._requirements import Level, Requirement, requirement
+from conformance._results import CheckResult, Failure
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a check yields: a path, what it expected there, what it got, and a sentence."""
+
+    path: str
+    expected: str
+    actual: Any
+    message: str
+
+
+CheckFunction = Callable[[Exchange, Profile], Iterable[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A registered check: a stable ID, the requirement it verifies and where it applies."""
+
+    id: str
+    requirement: Requirement
+    kinds: frozenset[Kind]
+    function: CheckFunction
+
+    @property
+    def level(self) -> Level:
+        return self.requirement.level
+
+    @property
+    def summary(self) -> str:
+        """The first line of the check's docstring."""
+        return (self.function.__doc__ or "").strip().splitlines()[0]
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(check_id: str, *, requirement_id: str, kinds: Iterable[Kind]) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check under a stable dotted ID; registering an ID twice is an error."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        if check_id in REGISTRY:
+            raise ConfigError(f"check {check_id!r} is registered twice")
+        if not (function.__doc__ or "").strip():
+            raise ConfigError(f"check {check_id!r} has no docstring")
+        REGISTRY[check_id] = Check(check_id, requirement(requirement_id), frozenset(kinds), function)
+        return function
+
+    return register
+
+
+def run_checks(exchange: Exchange, profile: Profile, checks: Iterable[Check] | None = None) -> list[CheckResult]:
+    """Apply every check that fits the exchange's kind; collect every violation of every check."""
+    kind = exchange.kind
+    results = []
+    for item in REGISTRY.values() if checks is None else checks:
+        if kind not in item.kinds:
+            continue
+        try:
+            violations = list(item.function(exchange, profile))
+        except NotApplicable as skip:
+            results.append(CheckResult(item.id, item.requirement.id, item.level, "skipped", reason=skip.reason))
+            continue
+        except Exception as bug:  # a bug of ours must not hide the other checks' verdicts
+            reason = f"{type(bug).__name__}: {bug}"
+            results.append(CheckResult(item.id, item.requirement.id, item.level, "error", reason=reason))
+            continue
+        if not violations:
+            results.append(CheckResult(item.id, item.requirement.id, item.level, "passed"))
+            continue
+        failures = tuple(
+            Failure(check=item.id, path=v.path, expected=v.expected, actual=v.actual, message=v.message)
+            for v in violations
+        )
+        results.append(CheckResult(item.id, item.requirement.id, item.level, "failed", failures))
+    return results
+
+
+def needs_request(exchange: Exchange) -> None:
+    """Raise NotApplicable when the exchange has no recorded request."""
+    if exchange.request is None:
+        raise NotApplicable("the request was not recorded")

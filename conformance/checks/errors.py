@@ -1,0 +1,87 @@
+"""Checks on error answers, and on whether a broken request was refused."""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterator
+
+from conformance._errors import NotApplicable
+from conformance._exchange import NOT_JSON, Exchange
+from conformance._profile import Profile
+from conformance.checks._registry import Violation, check, needs_request
+from conformance.checks.response import schema_violations
+
+
+@check("errors.envelope", requirement_id="CC-ERROR-01", kinds=("error",))
+def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """An error answer is a JSON object {"error": {"message": ...}}."""
+    body = exchange.json
+    if body is NOT_JSON:
+        yield Violation("$", 'a JSON error envelope {"error": {"message": ...}}', exchange.body[:200], "the error body is not JSON")
+        return
+    yield from schema_violations(profile.error, body)
+
+
+@check("errors.envelope_fields", requirement_id="CC-ERROR-02", kinds=("error",))
+def error_fields(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """The error object carries message, type, param and code as the profile documents them."""
+    fields = profile.error_fields
+    if fields is None:
+        raise NotApplicable(f"profile {profile.id} documents no further error fields")
+    body = exchange.json
+    if body is NOT_JSON or not profile.error.is_valid(body):
+        raise NotApplicable("the envelope itself is broken (errors.envelope reports it)")
+    yield from schema_violations(fields, body)
+
+
+@check("errors.invalid_request", requirement_id="CC-ERROR-03", kinds=("completion", "stream", "error"))
+def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A request that breaks the request contract gets a 4xx, never a 2xx or a 5xx."""
+    needs_request(exchange)
+    validator = profile.request
+    if validator.is_valid(exchange.request):
+        raise NotApplicable("the request is valid")
+    if 400 <= exchange.status < 500:
+        return
+    why = validator.explain(exchange.request, limit=1)
+    reason = f"{why[0].path}: {why[0].message}" if why else "it breaks the request schema"
+    yield Violation(
+        "status",
+        "a 4xx error",
+        exchange.status,
+        f"the request breaks the contract ({reason}) yet the target answered {exchange.status}",
+    )
+
+
+def _quota_error(exchange: Exchange) -> bool:
+    body = exchange.json
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return False
+    return "insufficient_quota" in (error.get("type"), error.get("code"))
+
+
+def _valid_retry_after(value: str) -> bool:
+    value = value.strip()
+    if value.isdigit():
+        return True
+    return email.utils.parsedate_to_datetime(value) is not None if value else False
+
+
+@check("errors.retry_after", requirement_id="CC-ERROR-04", kinds=("error",))
+def retry_after(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A 429 answer says when to retry with a valid Retry-After header."""
+    if exchange.status != 429:
+        raise NotApplicable("not a 429 answer")
+    if _quota_error(exchange):
+        raise NotApplicable("a quota error needs user action; Retry-After may be omitted")
+    value = exchange.headers.get("retry-after")
+    if value is None:
+        yield Violation("headers['retry-after']", "seconds or an HTTP date", None, "a 429 answer without Retry-After")
+        return
+    try:
+        valid = _valid_retry_after(value)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        yield Violation("headers['retry-after']", "seconds or an HTTP date", value, "Retry-After is malformed")

@@ -1,0 +1,227 @@
+"""Checks on the body of an answer: its media type, shape, choices and usage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from conformance._errors import NotApplicable
+from conformance._exchange import NOT_JSON, Exchange
+from conformance._paths import under
+from conformance._profile import Profile
+from conformance._schemas import SchemaValidator
+from conformance.checks._registry import Violation, check
+
+_JSON_TYPES: Final = ("application/json",)
+
+
+def schema_violations(validator: SchemaValidator, instance: Any, root: str = "$") -> Iterator[Violation]:
+    """The schema's own explanation of why ``instance`` fails, re-rooted under ``root``."""
+    if validator.is_valid(instance):
+        return
+    for error in validator.explain(instance):
+        yield Violation(under(root, error.path), error.expected, error.actual, error.message)
+
+
+@check("response.content_type", requirement_id="CC-HTTP-01", kinds=("completion", "error"))
+def content_type_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A non-streamed answer, success or error, is served as application/json."""
+    media = exchange.media_type
+    if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+        return
+    yield Violation(
+        "headers['content-type']",
+        "application/json",
+        exchange.headers.get("content-type"),
+        "the answer is not declared as JSON",
+    )
+
+
+@check("response.schema", requirement_id="CC-RESP-01", kinds=("completion",))
+def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A successful non-streamed answer is a chat.completion object."""
+    body = exchange.json
+    if body is NOT_JSON:
+        yield Violation("$", "a JSON chat.completion object", exchange.body[:200], "the body is not JSON")
+        return
+    yield from schema_violations(profile.response, body)
+
+
+def _count(usage: Mapping[str, Any], name: str) -> int | None:
+    value = usage.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _details_within(
+    usage: Mapping[str, Any], path: str, details_name: str, total_name: str
+) -> Iterator[Violation]:
+    total = _count(usage, total_name)
+    details = usage.get(details_name)
+    if total is None or not isinstance(details, dict):
+        return
+    for name in details:
+        part = _count(details, name)
+        if part is not None and part > total:
+            yield Violation(
+                f"{path}.{details_name}.{name}",
+                f"at most {total_name} = {total}",
+                part,
+                f"{details_name}.{name} exceeds the {total_name} it details",
+            )
+
+
+@check("usage.arithmetic", requirement_id="CC-USAGE-01", kinds=("completion", "stream"))
+def usage_adds_up(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """Usage totals add up, and no detail count exceeds its total."""
+    answer = exchange.answer
+    usage, path = answer.usage, answer.usage_path
+    if not isinstance(usage, dict):
+        raise NotApplicable("the answer reports no usage")
+    total = _count(usage, "total_tokens")
+    if "prompt_tokens" in usage or "completion_tokens" in usage:
+        prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+        if None not in (prompt, completion, total) and total != prompt + completion:  # type: ignore[operator]
+            yield Violation(
+                f"{path}.total_tokens",
+                f"prompt_tokens + completion_tokens = {prompt} + {completion} = {prompt + completion}",  # type: ignore[operator]
+                total,
+                "total_tokens is not the sum of prompt and completion tokens",
+            )
+        yield from _details_within(usage, path, "prompt_tokens_details", "prompt_tokens")
+        yield from _details_within(usage, path, "completion_tokens_details", "completion_tokens")
+        return
+    inputs, outputs = _count(usage, "input_tokens"), _count(usage, "output_tokens")
+    if inputs is None or outputs is None or total is None:
+        return
+    cached = (_count(usage, "cache_read_tokens") or 0) + (_count(usage, "cache_write_tokens") or 0)
+    # Where cache tokens are counted apart from input_tokens (Anthropic-style accounting), the
+    # total also includes them; both readings are accepted.
+    if total not in (inputs + outputs, inputs + outputs + cached):
+        yield Violation(
+            f"{path}.total_tokens",
+            f"input_tokens + output_tokens = {inputs + outputs}"
+            + (f" (or {inputs + outputs + cached} with cache tokens)" if cached else ""),
+            total,
+            "total_tokens is not the sum of input and output tokens",
+        )
+    reasoning = _count(usage, "reasoning_tokens")
+    if reasoning is not None and reasoning > outputs:
+        yield Violation(
+            f"{path}.reasoning_tokens",
+            f"at most output_tokens = {outputs}",
+            reasoning,
+            "reasoning_tokens exceeds the output tokens it is part of",
+        )
+
+
+def requested_n(exchange: Exchange) -> int | None:
+    """The number of choices the request asked for (1 by default); None if unknown."""
+    if exchange.request is None:
+        return None
+    n = exchange.request.get("n")
+    return n if isinstance(n, int) and not isinstance(n, bool) else 1
+
+
+@check("choices.index", requirement_id="CC-CHOICE-01", kinds=("completion", "stream"))
+def choice_indices(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """Choice indices are 0..n-1 and unique within a response or a chunk."""
+    n = requested_n(exchange)
+    if exchange.kind == "completion":
+        choices = exchange.json.get("choices") if isinstance(exchange.json, dict) else None
+        if not isinstance(choices, list):
+            raise NotApplicable("the body has no choices list")
+        groups = [("$", choices)]
+        n = len(choices)
+    else:
+        groups = [
+            (payload.path, chunk["choices"])
+            for payload, chunk in exchange.transcript.dict_chunks
+            if isinstance(chunk.get("choices"), list)
+        ]
+    seen: set[int] = set()
+    for root, choices in groups:
+        in_group: set[int] = set()
+        for j, choice in enumerate(choices):
+            index = choice.get("index") if isinstance(choice, dict) else None
+            if not isinstance(index, int) or isinstance(index, bool):
+                continue  # the schema reports a missing or mistyped index
+            path = f"{root}.choices[{j}].index"
+            if index in in_group:
+                yield Violation(path, "an index not used twice", index, f"index {index} appears twice")
+            elif n is not None and not 0 <= index < n:
+                yield Violation(path, f"an index in 0..{n - 1}", index, "choice index out of range")
+            in_group.add(index)
+        seen |= in_group
+    if n is None and seen and seen != set(range(max(seen) + 1)):
+        missing = sorted(set(range(max(seen) + 1)) - seen)
+        yield Violation("$.events", "indices 0..k-1 without gaps", sorted(seen), f"indices {missing} are missing")
+
+
+@check("choices.count", requirement_id="CC-CHOICE-02", kinds=("completion", "stream"))
+def choice_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """The answer holds exactly the n choices the request asked for."""
+    n = requested_n(exchange)
+    if n is None:
+        raise NotApplicable("the request was not recorded")
+    if exchange.kind == "completion":
+        choices = exchange.json.get("choices") if isinstance(exchange.json, dict) else None
+        if not isinstance(choices, list):
+            raise NotApplicable("the body has no choices list")
+        if len(choices) != n:
+            yield Violation("$.choices", f"{n} choice(s)", len(choices), "wrong number of choices")
+        return
+    transcript = exchange.transcript
+    if transcript.errors or not transcript.chunks:
+        raise NotApplicable("the stream carried no chunk or ended with an error")
+    indices = sorted({choice.index for choice in exchange.answer.choices})
+    if len(indices) != n:
+        yield Violation("$.events", f"choices with indices 0..{n - 1}", indices, f"the stream carried {len(indices)} choice(s), not {n}")
+
+
+@check("choices.finish_reason", requirement_id="CC-CHOICE-03", kinds=("completion", "stream"))
+def finish_reason_known(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """Every finish_reason is one the profile documents."""
+    allowed = profile.finish_reasons
+    expected = f"one of {sorted(allowed)}"
+    if exchange.kind == "completion":
+        for choice in exchange.answer.choices:
+            reason = choice.finish_reason
+            if isinstance(reason, str) and reason not in allowed:
+                yield Violation(choice.finish_path, expected, reason, "undocumented finish_reason")
+        return
+    for payload, chunk in exchange.transcript.dict_chunks:
+        choices = chunk.get("choices")
+        for j, choice in enumerate(choices if isinstance(choices, list) else ()):
+            reason = choice.get("finish_reason") if isinstance(choice, dict) else None
+            if isinstance(reason, str) and reason not in allowed:
+                path = f"{payload.path}.choices[{j}].finish_reason"
+                yield Violation(path, expected, reason, "undocumented finish_reason")
+
+
+def completion_tokens(usage: Any) -> int | None:
+    """Completion (output) tokens from either usage variant, if reported."""
+    if not isinstance(usage, dict):
+        return None
+    for name in ("completion_tokens", "output_tokens"):
+        value = usage.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+@check("response.empty_success", requirement_id="CC-RESP-02", kinds=("completion", "stream"))
+def empty_success(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A "stop" answer is not empty: no content, no refusal, no tool call and zero tokens."""
+    tokens = completion_tokens(exchange.answer.usage)
+    if tokens is None:
+        raise NotApplicable("the answer reports no completion token count")
+    if tokens:
+        return
+    for choice in exchange.answer.choices:
+        if choice.finish_reason == "stop" and not (choice.content or choice.refusal or choice.tool_calls):
+            yield Violation(
+                choice.path,
+                "content, a refusal or a tool call",
+                choice.content,
+                'finish_reason "stop" with an empty message and zero completion tokens',
+            )

@@ -1,0 +1,127 @@
+"""Checks that compare the tool calls of an answer with the tools the request offered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from conformance._errors import NotApplicable
+from conformance._exchange import Exchange
+from conformance._profile import Profile
+from conformance.checks._registry import Violation, check, needs_request
+
+
+@check("tool_calls.arguments", requirement_id="CC-TOOL-01", kinds=("completion", "stream"))
+def arguments_are_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A tool call's arguments string is JSON text encoding an object."""
+    for choice in exchange.answer.choices:
+        if choice.finish_reason == "length":
+            continue  # a call cut by the token cap cannot be complete JSON
+        for call in choice.tool_calls:
+            if not isinstance(call.arguments, str):
+                continue  # the response or chunk schema reports a non-string
+            try:
+                decoded = json.loads(call.arguments)
+            except ValueError:
+                yield Violation(f"{call.path}.function.arguments", "JSON text", call.arguments, "the arguments are not valid JSON")
+                continue
+            if not isinstance(decoded, dict):
+                yield Violation(f"{call.path}.function.arguments", "a JSON object", call.arguments, "the arguments do not encode an object")
+
+
+def _offered(request: Mapping[str, Any]) -> set[str]:
+    names = set()
+    tools = request.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if not isinstance(tool, dict):
+            continue
+        spec = tool.get(tool.get("type", "function"))
+        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+            names.add(spec["name"])
+    return names
+
+
+def _allowed_names(tool_choice: Any) -> set[str] | None:
+    """Names an allowed_tools choice admits, or None when the choice sets no such list."""
+    if not (isinstance(tool_choice, dict) and tool_choice.get("type") == "allowed_tools"):
+        return None
+    spec = tool_choice.get("allowed_tools")
+    tools = spec.get("tools") if isinstance(spec, dict) else None
+    names = set()
+    for tool in tools if isinstance(tools, list) else ():
+        inner = tool.get(tool.get("type", "function")) if isinstance(tool, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+            names.add(inner["name"])
+    return names
+
+
+def forced_name(tool_choice: Any) -> str | None:
+    """The function a named tool_choice forces, if it names one."""
+    if isinstance(tool_choice, dict) and tool_choice.get("type") in ("function", "custom"):
+        spec = tool_choice.get(tool_choice["type"])
+        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+            return str(spec["name"])
+    return None
+
+
+@check("tool_calls.allowed", requirement_id="CC-TOOL-02", kinds=("completion", "stream"))
+def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """Tool calls appear only when tools were offered and tool_choice permits, and name offered tools."""
+    needs_request(exchange)
+    request = exchange.requested
+    offered = _offered(request)
+    tool_choice = request.get("tool_choice")
+    allowed = _allowed_names(tool_choice)
+    for choice in exchange.answer.choices:
+        for call in choice.tool_calls:
+            if not offered:
+                yield Violation(call.path, "no tool call: the request offered no tools", call.name, "a tool call without tools offered")
+            elif tool_choice == "none":
+                yield Violation(call.path, 'no tool call under tool_choice "none"', call.name, "a tool call although tool_choice is none")
+            elif call.name not in offered:
+                yield Violation(call.path, f"one of the offered tools {sorted(offered)}", call.name, "a call to a tool the request did not offer")
+            elif allowed is not None and call.name not in allowed:
+                yield Violation(call.path, f"one of the allowed tools {sorted(allowed)}", call.name, "a call outside allowed_tools")
+
+
+def _must_call(tool_choice: Any) -> bool:
+    if tool_choice == "required":
+        return True
+    if isinstance(tool_choice, dict) and tool_choice.get("type") == "allowed_tools":
+        spec = tool_choice.get("allowed_tools")
+        return isinstance(spec, dict) and spec.get("mode") == "required"
+    return forced_name(tool_choice) is not None
+
+
+@check("tool_calls.forced", requirement_id="CC-TOOL-03", kinds=("completion", "stream"))
+def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """tool_choice "required" yields a tool call; a named choice yields a call to that tool."""
+    needs_request(exchange)
+    tool_choice = exchange.requested.get("tool_choice")
+    if not _must_call(tool_choice):
+        raise NotApplicable("tool_choice does not force a call")
+    name = forced_name(tool_choice)
+    for choice in exchange.answer.choices:
+        if choice.cut_short:
+            continue  # the cap or a filter may stop generation before the call
+        if not choice.tool_calls:
+            expected = f"a call to {name!r}" if name else "at least one tool call"
+            yield Violation(choice.path, expected, choice.content, "the forced tool call is missing")
+            continue
+        for call in choice.tool_calls:
+            if name is not None and call.name != name:
+                yield Violation(call.path, f"a call to {name!r}", call.name, "a call to another tool than the one forced")
+
+
+@check("tool_calls.finish_reason", requirement_id="CC-TOOL-04", kinds=("completion", "stream"))
+def finish_reason_matches_calls(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A choice that ends in tool calls finishes with "tool_calls", and only such a choice does."""
+    named = exchange.request is None or forced_name(exchange.requested.get("tool_choice")) is not None
+    for choice in exchange.answer.choices:
+        if choice.finish_reason == "tool_calls" and not choice.tool_calls:
+            yield Violation(choice.finish_path, "tool calls in a choice that finishes with tool_calls", None, 'finish_reason "tool_calls" without a tool call')
+        elif choice.tool_calls and choice.finish_reason == "stop" and not named:
+            # OpenAI answers a named tool_choice with "stop" (vLLM PR 25054): accepted there,
+            # and when the request is unknown, since it may have been named.
+            yield Violation(choice.finish_path, '"tool_calls"', "stop", 'the choice called tools but finished with "stop"')

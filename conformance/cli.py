@@ -1,0 +1,111 @@
+"""The ``conformance`` command: thin wrappers that parse options, run, and map to exit codes.
+
+Exit codes: 0 conformant (no MUST failure); 1 not conformant; 2 usage or configuration error;
+3 the run could not be completed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from conformance._errors import ConfigError, ConformanceError
+from conformance._profile import load_profile, profile_names
+from conformance._requirements import requirements
+from conformance.checks import REGISTRY
+
+EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _clean_errors(command: F) -> F:
+    """Turn the tool's own errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_CONFIG) from None
+        except ConformanceError as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_INCOMPLETE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chat-conformance", prog_name="conformance")
+def main() -> None:
+    """Conformance suite for OpenAI-compatible chat-completions endpoints."""
+
+
+@main.command("checks")
+def list_checks() -> None:
+    """List every check with its level and the requirement it verifies."""
+    width = max(len(check_id) for check_id in REGISTRY)
+    for check in sorted(REGISTRY.values(), key=lambda c: c.id):
+        click.echo(f"{check.id:<{width}}  {check.level:<6}  {check.requirement.id:<12}  {check.summary}")
+
+
+@main.command("explain")
+@click.argument("identifier")
+@_clean_errors
+def explain(identifier: str) -> None:
+    """Print a check or a requirement with its statement and sources."""
+    catalogue = requirements()
+    if identifier in REGISTRY:
+        check = REGISTRY[identifier]
+        click.echo(f"{check.id}  ({check.level})\n  {check.summary}\n  applies to: {', '.join(sorted(check.kinds))}\n")
+        requirement = check.requirement
+    elif identifier in catalogue:
+        requirement = catalogue[identifier]
+    else:
+        raise ConfigError(f"no check or requirement is called {identifier!r}; see `conformance checks`")
+    click.echo(f"{requirement.id}  {requirement.level}")
+    click.echo(click.wrap_text(requirement.statement, initial_indent="  ", subsequent_indent="  "))
+    click.echo("  sources:")
+    for source in requirement.sources:
+        click.echo(f"    - {source.document}: {source.clause}" + (f"\n      {source.url}" if source.url else ""))
+    verifiers = sorted(c.id for c in REGISTRY.values() if c.requirement.id == requirement.id)
+    click.echo(f"  verified by: {', '.join(verifiers) or 'no check yet'}")
+
+
+@main.command("profiles")
+@_clean_errors
+def list_profiles() -> None:
+    """List the shipped profiles."""
+    for name in profile_names():
+        profile = load_profile(name)
+        click.echo(f"{profile.id:<20}  {profile.title}")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--profile", default=None, help="Profile id or YAML path (default: the fixture's own, else openai-compatible).")
+@_clean_errors
+def validate(files: tuple[Path, ...], profile: str | None) -> None:
+    """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""
+    from conformance._validate import describe, summary
+    from conformance._validate import validate as run
+
+    for path in files:
+        if not path.exists():
+            raise ConfigError(f"no such file or folder: {path}")
+    verdicts = run(files, profile)
+    if not verdicts:
+        raise ConfigError("no file to validate")
+    for verdict in verdicts:
+        for line in describe(verdict):
+            click.echo(line)
+    click.echo("\n" + summary(verdicts))
+    if any(v.must_failed for v in verdicts):
+        raise SystemExit(EXIT_NOT_CONFORMANT)
+    if any(r.status == "error" for v in verdicts for r in v.results):
+        raise SystemExit(EXIT_INCOMPLETE)
