@@ -28,7 +28,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy --strict."""
-    session.install(".", "mypy", "types-PyYAML")
+    session.install(".", "mypy", "types-PyYAML", "types-jsonschema")
     session.run("mypy", "--strict", PACKAGE)
 
 
@@ -40,7 +40,12 @@ def build(session: nox.Session) -> None:
     shutil.rmtree("dist", ignore_errors=True)
     session.install("build", "twine")
     session.run("python", "-m", "build")
-    session.run("twine", "check", "--strict", *(str(p) for p in __import__("pathlib").Path("dist").iterdir()))
+    session.run(
+        "twine",
+        "check",
+        "--strict",
+        *(str(p) for p in __import__("pathlib").Path("dist").iterdir()),
+    )
 
 
 @nox.session

@@ -31,7 +31,7 @@ class BudgetExhausted(ConformanceError):
     """The run spent its request or token budget."""
 
 
-class NotApplicable(Exception):  # noqa: N818  (a verdict, not an error condition)
+class NotApplicable(Exception):
     """Raised by a check that does not apply to an exchange; the message says why."""
 
     def __init__(self, reason: str) -> None:

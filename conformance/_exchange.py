@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final, Literal
 
-from conformance._paths import jpath
 from conformance._sse import EventStream, parse_event_stream
 
 Kind = Literal["completion", "stream", "error"]
@@ -179,7 +178,7 @@ def _completion_answer(body: Any) -> Answer:
     for i, raw in enumerate(raw_choices if isinstance(raw_choices, list) else ()):
         if not isinstance(raw, dict):
             continue
-        path = jpath("choices", i)
+        path = f"$.choices[{i}]"
         message = raw.get("message")
         message = message if isinstance(message, dict) else {}
         calls = []
@@ -191,7 +190,7 @@ def _completion_answer(body: Any) -> Answer:
             function = function if isinstance(function, dict) else {}
             calls.append(
                 ToolCall(
-                    path=jpath("choices", i, "message", "tool_calls", j),
+                    path=f"{path}.message.tool_calls[{j}]",
                     id=call.get("id"),
                     type=call.get("type"),
                     name=function.get("name"),
@@ -387,7 +386,9 @@ class Exchange:
         return self.request
 
 
-def _expects_stream(request: Mapping[str, Any] | None, status: int, headers: Mapping[str, str]) -> bool:
+def _expects_stream(
+    request: Mapping[str, Any] | None, status: int, headers: Mapping[str, str]
+) -> bool:
     if status >= 400:
         return False
     if request is not None:

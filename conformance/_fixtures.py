@@ -62,7 +62,10 @@ def _events_text(events: list[Any]) -> str:
 def _body(response: Mapping[str, Any], path: Path) -> bytes:
     forms = [form for form in _BODY_FORMS if form in response]
     if len(forms) != 1:
-        raise ConfigError(f"{path}: response needs exactly one of {', '.join(_BODY_FORMS)}; found {forms or 'none'}")
+        raise ConfigError(
+            f"{path}: response needs exactly one of {', '.join(_BODY_FORMS)}; "
+            f"found {forms or 'none'}"
+        )
     value = response[forms[0]]
     if forms[0] == "body":
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()

@@ -163,11 +163,15 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         response_schema=_schema_ref(data, "schemas.response", path),
         chunk_schema=_schema_ref(data, "schemas.chunk", path),
         error_schema=_schema_ref(data, "schemas.error", path),
-        error_fields_schema=None if fields_ref is None else _schema_ref(data, "schemas.error_fields", path),
+        error_fields_schema=None
+        if fields_ref is None
+        else _schema_ref(data, "schemas.error_fields", path),
         finish_reasons=frozenset(reasons),
         usage_without_include=cast(
             UsageWithoutInclude,
             _choice(data, "streaming.usage_without_include", path, get_args(UsageWithoutInclude)),
         ),
-        stop_sequence=cast(StopSequence, _choice(data, "stop_sequence", path, get_args(StopSequence))),
+        stop_sequence=cast(
+            StopSequence, _choice(data, "stop_sequence", path, get_args(StopSequence))
+        ),
     )

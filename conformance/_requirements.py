@@ -41,7 +41,9 @@ def _parse(entry: Any, where: str) -> Requirement:
     try:
         level = entry["level"]
         if level not in LEVELS:
-            raise ConfigError(f"{where}: {entry['id']}: level must be one of {LEVELS}, got {level!r}")
+            raise ConfigError(
+                f"{where}: {entry['id']}: level must be one of {LEVELS}, got {level!r}"
+            )
         sources = tuple(
             Source(document=str(s["document"]), clause=str(s["clause"]), url=s.get("url"))
             for s in entry["sources"]
@@ -53,7 +55,9 @@ def _parse(entry: Any, where: str) -> Requirement:
             sources=sources,
         )
     except KeyError as missing:
-        raise ConfigError(f"{where}: requirement {entry.get('id', '?')!r} lacks {missing}") from None
+        raise ConfigError(
+            f"{where}: requirement {entry.get('id', '?')!r} lacks {missing}"
+        ) from None
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from conformance._requirements import Level
 
@@ -34,9 +34,8 @@ class Failure:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The verdict of one check on one exchange."""
+class CheckResult(NamedTuple):
+    """The verdict of one check on one exchange (a tuple: built for every check, so cheap)."""
 
     check: str
     requirement: str

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -37,6 +36,7 @@ from jsonschema.exceptions import ValidationError, best_match  # type: ignore[im
 from referencing.jsonschema import DRAFT202012
 
 from conformance._errors import ConfigError
+from conformance._paths import jpath
 
 __all__ = [
     "BASE_URI",
@@ -51,7 +51,6 @@ __all__ = [
 #: The base URI every schema's ``$id`` lives under; ``$ref``s are resolved against it.
 BASE_URI: Final = "https://chat-conformance.invalid/schemas/"
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REPR_LIMIT = 80
 
 
@@ -238,7 +237,7 @@ def validator(ref: str) -> SchemaValidator:
 def _explain(error: ValidationError) -> SchemaError:
     keyword = str(error.validator)
     return SchemaError(
-        path=_json_path(error.absolute_path),
+        path=jpath(*error.absolute_path),
         schema_path="/".join(str(part) for part in error.absolute_schema_path),
         keyword=keyword,
         message=str(error.message),
@@ -251,26 +250,13 @@ def _explain_rs(error: jsonschema_rs.ValidationError) -> SchemaError:
     schema_path = [str(part) for part in error.schema_path]
     keyword = schema_path[-1] if schema_path else "$ref"
     return SchemaError(
-        path=_json_path(error.instance_path),
+        path=jpath(*error.instance_path),
         schema_path="/".join(schema_path),
         keyword=keyword,
         message=error.message,
         expected=keyword,
         actual=error.instance,
     )
-
-
-def _json_path(parts: Iterable[int | str]) -> str:
-    path = "$"
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENTIFIER.fullmatch(part):
-            path += f".{part}"
-        else:
-            escaped = part.replace("\\", "\\\\").replace("'", "\\'")
-            path += f"['{escaped}']"
-    return path
 
 
 def _sort_key(parts: Iterable[int | str]) -> tuple[tuple[int, int | str], ...]:

@@ -43,7 +43,9 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            )
         else:
             files.append(path)
     return files
@@ -70,7 +72,10 @@ def describe(verdict: Verdict) -> Iterator[str]:
         yield "      note: the request was not recorded; checks that compare with it were skipped"
     if exchange.kind == "stream":
         for payload in exchange.transcript.errors:
-            yield f"      note: the target reported a mid-stream error at {payload.path}: {payload.data[:160]}"
+            yield (
+                f"      note: the target reported a mid-stream error at {payload.path}: "
+                f"{payload.data[:160]}"
+            )
     for result in verdict.failed:
         if result.status == "error":
             yield f"  ERROR {result.check}: the check itself failed: {result.reason}"

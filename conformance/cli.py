@@ -51,7 +51,9 @@ def list_checks() -> None:
     """List every check with its level and the requirement it verifies."""
     width = max(len(check_id) for check_id in REGISTRY)
     for check in sorted(REGISTRY.values(), key=lambda c: c.id):
-        click.echo(f"{check.id:<{width}}  {check.level:<6}  {check.requirement.id:<12}  {check.summary}")
+        click.echo(
+            f"{check.id:<{width}}  {check.level:<6}  {check.requirement.id:<12}  {check.summary}"
+        )
 
 
 @main.command("explain")
@@ -62,17 +64,23 @@ def explain(identifier: str) -> None:
     catalogue = requirements()
     if identifier in REGISTRY:
         check = REGISTRY[identifier]
-        click.echo(f"{check.id}  ({check.level})\n  {check.summary}\n  applies to: {', '.join(sorted(check.kinds))}\n")
+        kinds = ", ".join(sorted(check.kinds))
+        click.echo(f"{check.id}  ({check.level})\n  {check.summary}\n  applies to: {kinds}\n")
         requirement = check.requirement
     elif identifier in catalogue:
         requirement = catalogue[identifier]
     else:
-        raise ConfigError(f"no check or requirement is called {identifier!r}; see `conformance checks`")
+        raise ConfigError(
+            f"no check or requirement is called {identifier!r}; see `conformance checks`"
+        )
     click.echo(f"{requirement.id}  {requirement.level}")
     click.echo(click.wrap_text(requirement.statement, initial_indent="  ", subsequent_indent="  "))
     click.echo("  sources:")
     for source in requirement.sources:
-        click.echo(f"    - {source.document}: {source.clause}" + (f"\n      {source.url}" if source.url else ""))
+        click.echo(
+            f"    - {source.document}: {source.clause}"
+            + (f"\n      {source.url}" if source.url else "")
+        )
     verifiers = sorted(c.id for c in REGISTRY.values() if c.requirement.id == requirement.id)
     click.echo(f"  verified by: {', '.join(verifiers) or 'no check yet'}")
 
@@ -88,7 +96,11 @@ def list_profiles() -> None:
 
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--profile", default=None, help="Profile id or YAML path (default: the fixture's own, else openai-compatible).")
+@click.option(
+    "--profile",
+    default=None,
+    help="Profile id or YAML path (default: the fixture's own, else openai-compatible).",
+)
 @_clean_errors
 def validate(files: tuple[Path, ...], profile: str | None) -> None:
     """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""

@@ -32,7 +32,9 @@ def _tripped(path: Path) -> set[str]:
 
 
 def test_fixtures_folder_found() -> None:
-    assert GOOD, f"no good fixtures under {FIXTURES}; set CONFORMANCE_FIXTURES to the fixtures folder"
+    assert GOOD, (
+        f"no good fixtures under {FIXTURES}; set CONFORMANCE_FIXTURES to the fixtures folder"
+    )
     assert BAD, f"no bad fixtures under {FIXTURES}"
 
 
@@ -46,7 +48,9 @@ def test_good_fixture_trips_nothing(path: Path) -> None:
 def test_bad_fixture_trips_exactly_what_it_names(path: Path) -> None:
     fixture = load_fixture(path)
     assert fixture.expect, "a bad fixture names the checks it must trip"
-    assert fixture.expect <= set(REGISTRY), f"unknown check IDs: {sorted(fixture.expect - set(REGISTRY))}"
+    assert fixture.expect <= set(REGISTRY), (
+        f"unknown check IDs: {sorted(fixture.expect - set(REGISTRY))}"
+    )
     assert path.suffix in FIXTURE_SUFFIXES
     assert _tripped(path) == set(fixture.expect)
 

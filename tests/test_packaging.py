@@ -47,7 +47,17 @@ def test_wheel_contains_schemas(wheel: Path) -> None:
 def test_installed_wheel_finds_its_schemas(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
     )
     done = subprocess.run(
@@ -60,4 +70,6 @@ def test_installed_wheel_finds_its_schemas(wheel: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     count, profile, checks = done.stdout.split()
-    assert int(count) >= 5 and profile == "openai-compatible" and int(checks) >= 30
+    assert int(count) >= 5
+    assert profile == "openai-compatible"
+    assert int(checks) >= 30

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from conformance.checks import errors, output, response, stream, tools
-from conformance.checks._registry import REGISTRY, Check, CheckFunction, Violation, check, run_checks
+from conformance.checks._registry import (
+    REGISTRY,
+    Check,
+    CheckFunction,
+    Violation,
+    check,
+    run_checks,
+)
 
 __all__ = ["REGISTRY", "Check", "CheckFunction", "Violation", "check", "run_checks"]
 

@@ -54,7 +54,9 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-def check(check_id: str, *, requirement_id: str, kinds: Iterable[Kind]) -> Callable[[CheckFunction], CheckFunction]:
+def check(
+    check_id: str, *, requirement_id: str, kinds: Iterable[Kind]
+) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under a stable dotted ID; registering an ID twice is an error."""
 
     def register(function: CheckFunction) -> CheckFunction:
@@ -62,13 +64,17 @@ def check(check_id: str, *, requirement_id: str, kinds: Iterable[Kind]) -> Calla
             raise ConfigError(f"check {check_id!r} is registered twice")
         if not (function.__doc__ or "").strip():
             raise ConfigError(f"check {check_id!r} has no docstring")
-        REGISTRY[check_id] = Check(check_id, requirement(requirement_id), frozenset(kinds), function)
+        REGISTRY[check_id] = Check(
+            check_id, requirement(requirement_id), frozenset(kinds), function
+        )
         return function
 
     return register
 
 
-def run_checks(exchange: Exchange, profile: Profile, checks: Iterable[Check] | None = None) -> list[CheckResult]:
+def run_checks(
+    exchange: Exchange, profile: Profile, checks: Iterable[Check] | None = None
+) -> list[CheckResult]:
     """Apply every check that fits the exchange's kind; collect every violation of every check."""
     kind = exchange.kind
     results = []
@@ -78,17 +84,23 @@ def run_checks(exchange: Exchange, profile: Profile, checks: Iterable[Check] | N
         try:
             violations = list(item.function(exchange, profile))
         except NotApplicable as skip:
-            results.append(CheckResult(item.id, item.requirement.id, item.level, "skipped", reason=skip.reason))
+            results.append(
+                CheckResult(item.id, item.requirement.id, item.level, "skipped", reason=skip.reason)
+            )
             continue
         except Exception as bug:  # a bug of ours must not hide the other checks' verdicts
             reason = f"{type(bug).__name__}: {bug}"
-            results.append(CheckResult(item.id, item.requirement.id, item.level, "error", reason=reason))
+            results.append(
+                CheckResult(item.id, item.requirement.id, item.level, "error", reason=reason)
+            )
             continue
         if not violations:
             results.append(CheckResult(item.id, item.requirement.id, item.level, "passed"))
             continue
         failures = tuple(
-            Failure(check=item.id, path=v.path, expected=v.expected, actual=v.actual, message=v.message)
+            Failure(
+                check=item.id, path=v.path, expected=v.expected, actual=v.actual, message=v.message
+            )
             for v in violations
         )
         results.append(CheckResult(item.id, item.requirement.id, item.level, "failed", failures))

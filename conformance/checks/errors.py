@@ -17,7 +17,12 @@ def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """An error answer is a JSON object {"error": {"message": ...}}."""
     body = exchange.json
     if body is NOT_JSON:
-        yield Violation("$", 'a JSON error envelope {"error": {"message": ...}}', exchange.body[:200], "the error body is not JSON")
+        yield Violation(
+            "$",
+            'a JSON error envelope {"error": {"message": ...}}',
+            exchange.body[:200],
+            "the error body is not JSON",
+        )
         return
     yield from schema_violations(profile.error, body)
 
@@ -34,7 +39,9 @@ def error_fields(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     yield from schema_violations(fields, body)
 
 
-@check("errors.invalid_request", requirement_id="CC-ERROR-03", kinds=("completion", "stream", "error"))
+@check(
+    "errors.invalid_request", requirement_id="CC-ERROR-03", kinds=("completion", "stream", "error")
+)
 def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A request that breaks the request contract gets a 4xx, never a 2xx or a 5xx."""
     needs_request(exchange)
@@ -77,11 +84,18 @@ def retry_after(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         raise NotApplicable("a quota error needs user action; Retry-After may be omitted")
     value = exchange.headers.get("retry-after")
     if value is None:
-        yield Violation("headers['retry-after']", "seconds or an HTTP date", None, "a 429 answer without Retry-After")
+        yield Violation(
+            "headers['retry-after']",
+            "seconds or an HTTP date",
+            None,
+            "a 429 answer without Retry-After",
+        )
         return
     try:
         valid = _valid_retry_after(value)
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        yield Violation("headers['retry-after']", "seconds or an HTTP date", value, "Retry-After is malformed")
+        yield Violation(
+            "headers['retry-after']", "seconds or an HTTP date", value, "Retry-After is malformed"
+        )

@@ -23,7 +23,10 @@ from conformance.checks.response import completion_tokens, requested_n
 def _response_format(exchange: Exchange) -> Mapping[str, Any]:
     needs_request(exchange)
     response_format = exchange.requested.get("response_format")
-    if not isinstance(response_format, dict) or response_format.get("type") not in ("json_object", "json_schema"):
+    if not isinstance(response_format, dict) or response_format.get("type") not in (
+        "json_object",
+        "json_schema",
+    ):
         raise NotApplicable("no JSON response_format was requested")
     return response_format
 
@@ -43,7 +46,9 @@ def content_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]
         try:
             json.loads(choice.content or "")
         except ValueError:
-            yield Violation(f"{choice.path}.content", "JSON text", choice.content, "the content is not JSON")
+            yield Violation(
+                f"{choice.path}.content", "JSON text", choice.content, "the content is not JSON"
+            )
 
 
 @functools.lru_cache(maxsize=128)
@@ -57,7 +62,11 @@ def _compiled(schema_text: str) -> tuple[Any, jsonschema.protocols.Validator]:
 def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With a strict json_schema response_format, the content validates against that schema."""
     spec = _response_format(exchange).get("json_schema")
-    if not (isinstance(spec, dict) and spec.get("strict") is True and isinstance(spec.get("schema"), dict)):
+    if not (
+        isinstance(spec, dict)
+        and spec.get("strict") is True
+        and isinstance(spec.get("schema"), dict)
+    ):
         raise NotApplicable("no strict json_schema was requested")
     try:
         fast, explainer = _compiled(json.dumps(spec["schema"], sort_keys=True))
@@ -78,7 +87,8 @@ def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vio
             f"{choice.path}.content",
             f"a document valid against json_schema {spec.get('name')!r}",
             document,
-            f"the content breaks the requested schema{' at ' + where if where else ''}: {error.message if error else ''}",
+            f"the content breaks the requested schema{' at ' + where if where else ''}: "
+            f"{error.message if error else ''}",
         )
 
 
@@ -93,9 +103,19 @@ def logprobs_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Vi
     requested = _logprobs_requested(exchange)
     for choice in exchange.answer.choices:
         if requested and choice.content and not choice.logprobs_present:
-            yield Violation(f"{choice.path}.logprobs", "log probabilities (logprobs: true)", None, "logprobs were requested but not returned")
+            yield Violation(
+                f"{choice.path}.logprobs",
+                "log probabilities (logprobs: true)",
+                None,
+                "logprobs were requested but not returned",
+            )
         elif not requested and choice.logprobs_present:
-            yield Violation(f"{choice.path}.logprobs", "null or absent (not requested)", "logprobs", "logprobs returned although not requested")
+            yield Violation(
+                f"{choice.path}.logprobs",
+                "null or absent (not requested)",
+                "logprobs",
+                "logprobs returned although not requested",
+            )
 
 
 @check("logprobs.top_logprobs", requirement_id="CC-LOGPROB-02", kinds=("completion", "stream"))
@@ -112,7 +132,12 @@ def top_logprobs_count(exchange: Exchange, profile: Profile) -> Iterator[Violati
             if not isinstance(top, list) or len(top) > k or (k and not top):
                 bad.append(top)
         if bad:
-            yield Violation(f"{choice.path}.logprobs.content", expected, bad[0], f"{len(bad)} token(s) carry the wrong number of top_logprobs")
+            yield Violation(
+                f"{choice.path}.logprobs.content",
+                expected,
+                bad[0],
+                f"{len(bad)} token(s) carry the wrong number of top_logprobs",
+            )
 
 
 def _cap(exchange: Exchange) -> int:
@@ -133,7 +158,12 @@ def within_token_cap(exchange: Exchange, profile: Profile) -> Iterator[Violation
         raise NotApplicable("the answer reports no completion token count")
     n = requested_n(exchange) or 1
     if tokens > cap * n:
-        yield Violation(f"{exchange.answer.usage_path}", f"at most {cap * n} completion tokens", tokens, "the answer exceeds the token cap")
+        yield Violation(
+            f"{exchange.answer.usage_path}",
+            f"at most {cap * n} completion tokens",
+            tokens,
+            "the answer exceeds the token cap",
+        )
 
 
 @check("max_tokens.length", requirement_id="CC-LIMIT-02", kinds=("completion", "stream"))
@@ -147,7 +177,12 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
         raise NotApplicable("the answer reports no completion token count")
     for choice in exchange.answer.choices:
         if tokens >= cap and choice.finish_reason == "stop":
-            yield Violation(choice.finish_path, '"length"', "stop", f"the choice used all {cap} tokens of the cap yet finished with stop")
+            yield Violation(
+                choice.finish_path,
+                '"length"',
+                "stop",
+                f"the choice used all {cap} tokens of the cap yet finished with stop",
+            )
 
 
 @check("stop.excluded", requirement_id="CC-STOP-01", kinds=("completion", "stream"))
@@ -164,7 +199,12 @@ def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Viola
     for choice in exchange.answer.choices:
         found = [s for s in sequences if s in (choice.content or "")]
         if found:
-            yield Violation(f"{choice.path}.content", f"no occurrence of {found[0]!r}", choice.content, "the content contains a stop sequence")
+            yield Violation(
+                f"{choice.path}.content",
+                f"no occurrence of {found[0]!r}",
+                choice.content,
+                "the content contains a stop sequence",
+            )
 
 
 _THINK_TAGS = ("<think>", "</think>")
@@ -179,4 +219,9 @@ def reasoning_kept_apart(exchange: Exchange, profile: Profile) -> Iterator[Viola
         raise NotApplicable("no reasoning was returned apart or requested apart")
     for choice in choices:
         if any(tag in (choice.content or "") for tag in _THINK_TAGS):
-            yield Violation(f"{choice.path}.content", "no <think> block in the content", choice.content, "reasoning leaks into the content")
+            yield Violation(
+                f"{choice.path}.content",
+                "no <think> block in the content",
+                choice.content,
+                "reasoning leaks into the content",
+            )

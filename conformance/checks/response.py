@@ -15,7 +15,9 @@ from conformance.checks._registry import Violation, check
 _JSON_TYPES: Final = ("application/json",)
 
 
-def schema_violations(validator: SchemaValidator, instance: Any, root: str = "$") -> Iterator[Violation]:
+def schema_violations(
+    validator: SchemaValidator, instance: Any, root: str = "$"
+) -> Iterator[Violation]:
     """The schema's own explanation of why ``instance`` fails, re-rooted under ``root``."""
     if validator.is_valid(instance):
         return
@@ -42,7 +44,9 @@ def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vi
     """A successful non-streamed answer is a chat.completion object."""
     body = exchange.json
     if body is NOT_JSON:
-        yield Violation("$", "a JSON chat.completion object", exchange.body[:200], "the body is not JSON")
+        yield Violation(
+            "$", "a JSON chat.completion object", exchange.body[:200], "the body is not JSON"
+        )
         return
     yield from schema_violations(profile.response, body)
 
@@ -80,10 +84,15 @@ def usage_adds_up(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     total = _count(usage, "total_tokens")
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
-        if None not in (prompt, completion, total) and total != prompt + completion:  # type: ignore[operator]
+        if (
+            prompt is not None
+            and completion is not None
+            and total is not None
+            and total != prompt + completion
+        ):
             yield Violation(
                 f"{path}.total_tokens",
-                f"prompt_tokens + completion_tokens = {prompt} + {completion} = {prompt + completion}",  # type: ignore[operator]
+                f"prompt_tokens + completion_tokens = {prompt} + {completion}",
                 total,
                 "total_tokens is not the sum of prompt and completion tokens",
             )
@@ -147,14 +156,21 @@ def choice_indices(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
                 continue  # the schema reports a missing or mistyped index
             path = f"{root}.choices[{j}].index"
             if index in in_group:
-                yield Violation(path, "an index not used twice", index, f"index {index} appears twice")
+                yield Violation(
+                    path, "an index not used twice", index, f"index {index} appears twice"
+                )
             elif n is not None and not 0 <= index < n:
                 yield Violation(path, f"an index in 0..{n - 1}", index, "choice index out of range")
             in_group.add(index)
         seen |= in_group
     if n is None and seen and seen != set(range(max(seen) + 1)):
         missing = sorted(set(range(max(seen) + 1)) - seen)
-        yield Violation("$.events", "indices 0..k-1 without gaps", sorted(seen), f"indices {missing} are missing")
+        yield Violation(
+            "$.events",
+            "indices 0..k-1 without gaps",
+            sorted(seen),
+            f"indices {missing} are missing",
+        )
 
 
 @check("choices.count", requirement_id="CC-CHOICE-02", kinds=("completion", "stream"))
@@ -175,7 +191,12 @@ def choice_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         raise NotApplicable("the stream carried no chunk or ended with an error")
     indices = sorted({choice.index for choice in exchange.answer.choices})
     if len(indices) != n:
-        yield Violation("$.events", f"choices with indices 0..{n - 1}", indices, f"the stream carried {len(indices)} choice(s), not {n}")
+        yield Violation(
+            "$.events",
+            f"choices with indices 0..{n - 1}",
+            indices,
+            f"the stream carried {len(indices)} choice(s), not {n}",
+        )
 
 
 @check("choices.finish_reason", requirement_id="CC-CHOICE-03", kinds=("completion", "stream"))
@@ -218,7 +239,9 @@ def empty_success(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     if tokens:
         return
     for choice in exchange.answer.choices:
-        if choice.finish_reason == "stop" and not (choice.content or choice.refusal or choice.tool_calls):
+        if choice.finish_reason == "stop" and not (
+            choice.content or choice.refusal or choice.tool_calls
+        ):
             yield Violation(
                 choice.path,
                 "content, a refusal or a tool call",

@@ -44,7 +44,12 @@ def well_framed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
             "the stream ends inside an event, which spec-following clients discard",
         )
     if stream.invalid_utf8:
-        yield Violation("$.events", "UTF-8 text", f"{stream.invalid_utf8} invalid byte sequence(s)", "the stream is not valid UTF-8")
+        yield Violation(
+            "$.events",
+            "UTF-8 text",
+            f"{stream.invalid_utf8} invalid byte sequence(s)",
+            "the stream is not valid UTF-8",
+        )
 
 
 def _runs_together(data: str) -> bool:
@@ -80,7 +85,8 @@ def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
             "$.events",
             "a stream that ends",
             f"{transcript.stream.bytes_read} bytes, {len(transcript.payloads)} events",
-            f"the stream was cut off at the suite's {transcript.stream.cut_off} cap before it ended",
+            f"the stream was cut off at the suite's {transcript.stream.cut_off} cap "
+            "before it ended",
         )
         return
     payloads = transcript.payloads
@@ -88,13 +94,17 @@ def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     if not done:
         if not transcript.errors:  # a stream ended by an error event may omit [DONE]
             last = payloads[-1].path if payloads else "$.events"
-            yield Violation(last, "a final data: [DONE] event", None, "the stream does not end with [DONE]")
+            yield Violation(
+                last, "a final data: [DONE] event", None, "the stream does not end with [DONE]"
+            )
         return
     for extra in done[1:]:
         yield Violation(extra.path, "a single [DONE]", extra.data, "[DONE] is sent more than once")
     after = [p for p in payloads if p.position > done[0].position and p.kind != "done"]
     for payload in after[:_MAX_PER_CHECK]:
-        yield Violation(payload.path, "no data event after [DONE]", _clip(payload.data), "data after [DONE]")
+        yield Violation(
+            payload.path, "no data event after [DONE]", _clip(payload.data), "data after [DONE]"
+        )
 
 
 @check("stream.chunk_schema", requirement_id="CC-STREAM-04", kinds=("stream",))
@@ -109,7 +119,12 @@ def chunks_match_schema(exchange: Exchange, profile: Profile) -> Iterator[Violat
         if bad <= _MAX_PER_CHECK:
             yield from schema_violations(validator, payload.value, payload.path)
     if bad > _MAX_PER_CHECK:
-        yield Violation("$.events", "every chunk valid", f"{bad} invalid chunks", f"{bad - _MAX_PER_CHECK} more chunks break the schema")
+        yield Violation(
+            "$.events",
+            "every chunk valid",
+            f"{bad} invalid chunks",
+            f"{bad - _MAX_PER_CHECK} more chunks break the schema",
+        )
 
 
 @check("stream.identity", requirement_id="CC-STREAM-05", kinds=("stream",))
@@ -127,7 +142,8 @@ def same_identity(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
                 f"{payload.path}.{name}",
                 f"{first.get(name)!r}, as in the first chunk",
                 value,
-                f"{name} changes within the stream ({len(differing)} of {len(chunks)} chunks differ)",
+                f"{name} changes within the stream "
+                f"({len(differing)} of {len(chunks)} chunks differ)",
             )
 
 
@@ -156,11 +172,21 @@ def role_first_only(exchange: Exchange, profile: Profile) -> Iterator[Violation]
         if index not in started:
             started.add(index)
             if role != "assistant":
-                yield Violation(path, '"assistant" in the first delta of the choice', role, "the first delta lacks the role")
+                yield Violation(
+                    path,
+                    '"assistant" in the first delta of the choice',
+                    role,
+                    "the first delta lacks the role",
+                )
         elif role is not None:
             repeats.setdefault(index, []).append(path)
     for index, paths in sorted(repeats.items()):
-        yield Violation(paths[0], "no role after the first delta", "assistant", f"choice {index} repeats the role in {len(paths)} later delta(s)")
+        yield Violation(
+            paths[0],
+            "no role after the first delta",
+            "assistant",
+            f"choice {index} repeats the role in {len(paths)} later delta(s)",
+        )
 
 
 def _carries_output(delta: Mapping[str, Any]) -> bool:
@@ -191,11 +217,26 @@ def one_finish_per_choice(exchange: Exchange, profile: Profile) -> Iterator[Viol
     interrupted = bool(transcript.errors) or transcript.stream.cut_off is not None
     for index, paths in sorted(finishes.items()):
         if not paths and not interrupted:
-            yield Violation("$.events", f"one non-null finish_reason for choice {index}", None, f"choice {index} never finishes")
+            yield Violation(
+                "$.events",
+                f"one non-null finish_reason for choice {index}",
+                None,
+                f"choice {index} never finishes",
+            )
         if len(paths) > 1:
-            yield Violation(paths[1], f"one finish_reason for choice {index}", len(paths), f"choice {index} finishes {len(paths)} times")
+            yield Violation(
+                paths[1],
+                f"one finish_reason for choice {index}",
+                len(paths),
+                f"choice {index} finishes {len(paths)} times",
+            )
     for index, paths in sorted(late.items()):
-        yield Violation(paths[0], "nothing after the finish_reason", f"{len(paths)} delta(s)", f"choice {index} carries output after its finish_reason")
+        yield Violation(
+            paths[0],
+            "nothing after the finish_reason",
+            f"{len(paths)} delta(s)",
+            f"choice {index} carries output after its finish_reason",
+        )
 
 
 def _fragments(transcript: Transcript) -> Iterator[tuple[str, int, int, dict[str, Any]]]:
@@ -204,7 +245,12 @@ def _fragments(transcript: Transcript) -> Iterator[tuple[str, int, int, dict[str
         calls = _delta(choice).get("tool_calls")
         for k, call in enumerate(calls if isinstance(calls, list) else ()):
             if isinstance(call, dict) and isinstance(call.get("index"), int):
-                yield f"{payload.path}.choices[{j}].delta.tool_calls[{k}]", index, call["index"], call
+                yield (
+                    f"{payload.path}.choices[{j}].delta.tool_calls[{k}]",
+                    index,
+                    call["index"],
+                    call,
+                )
 
 
 def _name(fragment: Mapping[str, Any]) -> Any:
@@ -226,14 +272,34 @@ def tool_calls_start(exchange: Exchange, profile: Profile) -> Iterator[Violation
             continue
         calls.add(index)
         if not _nonempty(fragment.get("id")):
-            yield Violation(f"{path}.id", "the call's id in its first fragment", fragment.get("id"), "the tool call starts without an id")
+            yield Violation(
+                f"{path}.id",
+                "the call's id in its first fragment",
+                fragment.get("id"),
+                "the tool call starts without an id",
+            )
         if fragment.get("type") != "function":
-            yield Violation(f"{path}.type", '"function" in the first fragment', fragment.get("type"), "the tool call starts without its type")
+            yield Violation(
+                f"{path}.type",
+                '"function" in the first fragment',
+                fragment.get("type"),
+                "the tool call starts without its type",
+            )
         if not _nonempty(_name(fragment)):
-            yield Violation(f"{path}.function.name", "the function name in the first fragment", _name(fragment), "the tool call starts without a name")
+            yield Violation(
+                f"{path}.function.name",
+                "the function name in the first fragment",
+                _name(fragment),
+                "the tool call starts without a name",
+            )
     for choice, indices in sorted(seen.items()):
         if indices != set(range(len(indices))):
-            yield Violation("$.events", f"tool-call indices 0..{len(indices) - 1}", sorted(indices), f"choice {choice} numbers its tool calls with gaps")
+            yield Violation(
+                "$.events",
+                f"tool-call indices 0..{len(indices) - 1}",
+                sorted(indices),
+                f"choice {choice} numbers its tool calls with gaps",
+            )
 
 
 @check("stream.tool_calls.repeat", requirement_id="CC-STREAM-09", kinds=("stream",))
@@ -250,7 +316,12 @@ def tool_calls_not_repeated(exchange: Exchange, profile: Profile) -> Iterator[Vi
             if _nonempty(value):
                 repeats.setdefault(key, []).append(f"{path}.{field}")
     for (choice, index), paths in sorted(repeats.items()):
-        yield Violation(paths[0], "id and name only in the first fragment", f"{len(paths)} repeat(s)", f"tool call {index} of choice {choice} repeats its id or name")
+        yield Violation(
+            paths[0],
+            "id and name only in the first fragment",
+            f"{len(paths)} repeat(s)",
+            f"tool call {index} of choice {choice} repeats its id or name",
+        )
 
 
 def _include_usage(exchange: Exchange) -> bool:
@@ -263,15 +334,32 @@ def _usage_placement(transcript: Transcript, *, required: bool) -> Iterator[Viol
     carrying = [(p, c) for p, c in chunks if c.get("usage") is not None]
     if not carrying:
         if required:
-            yield Violation("$.events", "a usage chunk before [DONE]", None, "no chunk carries usage")
+            yield Violation(
+                "$.events", "a usage chunk before [DONE]", None, "no chunk carries usage"
+            )
         return
     for payload, _ in carrying[:-1][:_MAX_PER_CHECK]:
-        yield Violation(f"{payload.path}.usage", "null or absent (only the last chunk carries usage)", "usage", "usage on a chunk other than the usage chunk")
+        yield Violation(
+            f"{payload.path}.usage",
+            "null or absent (only the last chunk carries usage)",
+            "usage",
+            "usage on a chunk other than the usage chunk",
+        )
     payload, chunk = carrying[-1]
     if payload is not chunks[-1][0]:
-        yield Violation(f"{payload.path}.usage", "usage on the last chunk before [DONE]", chunks[-1][0].path, "the usage chunk is not the last chunk")
+        yield Violation(
+            f"{payload.path}.usage",
+            "usage on the last chunk before [DONE]",
+            chunks[-1][0].path,
+            "the usage chunk is not the last chunk",
+        )
     if chunk.get("choices") != []:
-        yield Violation(f"{payload.path}.choices", "[] on the usage chunk", chunk.get("choices"), "the usage chunk carries choices")
+        yield Violation(
+            f"{payload.path}.choices",
+            "[] on the usage chunk",
+            chunk.get("choices"),
+            "the usage chunk carries choices",
+        )
 
 
 @check("stream.usage.requested", requirement_id="CC-STREAM-10", kinds=("stream",))
@@ -295,7 +383,12 @@ def usage_when_unrequested(exchange: Exchange, profile: Profile) -> Iterator[Vio
     if policy == "never":
         carrying = [p for p, c in transcript.dict_chunks if c.get("usage") is not None]
         if carrying:
-            yield Violation(f"{carrying[0].path}.usage", "no usage without stream_options.include_usage", f"usage on {len(carrying)} chunk(s)", "usage sent although not requested")
+            yield Violation(
+                f"{carrying[0].path}.usage",
+                "no usage without stream_options.include_usage",
+                f"usage on {len(carrying)} chunk(s)",
+                "usage sent although not requested",
+            )
         return
     interrupted = bool(transcript.errors) or transcript.stream.cut_off is not None
     yield from _usage_placement(transcript, required=policy == "always" and not interrupted)
@@ -318,7 +411,17 @@ def error_event_well_formed(exchange: Exchange, profile: Profile) -> Iterator[Vi
     for payload in transcript.errors:
         error = _error_object(payload)
         if not (isinstance(error, dict) and isinstance(error.get("message"), str)):
-            yield Violation(f"{payload.path}.error", "an error object with a string message", error, "malformed mid-stream error")
+            yield Violation(
+                f"{payload.path}.error",
+                "an error object with a string message",
+                error,
+                "malformed mid-stream error",
+            )
     after = [p for p in transcript.payloads if p.position > first.position and p.kind != "done"]
     if after:
-        yield Violation(after[0].path, "the stream to end after the error event", _clip(after[0].data), f"{len(after)} event(s) follow the error")
+        yield Violation(
+            after[0].path,
+            "the stream to end after the error event",
+            _clip(after[0].data),
+            f"{len(after)} event(s) follow the error",
+        )

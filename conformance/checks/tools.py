@@ -24,10 +24,20 @@ def arguments_are_json(exchange: Exchange, profile: Profile) -> Iterator[Violati
             try:
                 decoded = json.loads(call.arguments)
             except ValueError:
-                yield Violation(f"{call.path}.function.arguments", "JSON text", call.arguments, "the arguments are not valid JSON")
+                yield Violation(
+                    f"{call.path}.function.arguments",
+                    "JSON text",
+                    call.arguments,
+                    "the arguments are not valid JSON",
+                )
                 continue
             if not isinstance(decoded, dict):
-                yield Violation(f"{call.path}.function.arguments", "a JSON object", call.arguments, "the arguments do not encode an object")
+                yield Violation(
+                    f"{call.path}.function.arguments",
+                    "a JSON object",
+                    call.arguments,
+                    "the arguments do not encode an object",
+                )
 
 
 def _offered(request: Mapping[str, Any]) -> set[str]:
@@ -67,7 +77,7 @@ def forced_name(tool_choice: Any) -> str | None:
 
 @check("tool_calls.allowed", requirement_id="CC-TOOL-02", kinds=("completion", "stream"))
 def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
-    """Tool calls appear only when tools were offered and tool_choice permits, and name offered tools."""
+    """Tool calls appear only when tools are offered and allowed, and name an offered tool."""
     needs_request(exchange)
     request = exchange.requested
     offered = _offered(request)
@@ -76,13 +86,33 @@ def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[V
     for choice in exchange.answer.choices:
         for call in choice.tool_calls:
             if not offered:
-                yield Violation(call.path, "no tool call: the request offered no tools", call.name, "a tool call without tools offered")
+                yield Violation(
+                    call.path,
+                    "no tool call: the request offered no tools",
+                    call.name,
+                    "a tool call without tools offered",
+                )
             elif tool_choice == "none":
-                yield Violation(call.path, 'no tool call under tool_choice "none"', call.name, "a tool call although tool_choice is none")
+                yield Violation(
+                    call.path,
+                    'no tool call under tool_choice "none"',
+                    call.name,
+                    "a tool call although tool_choice is none",
+                )
             elif call.name not in offered:
-                yield Violation(call.path, f"one of the offered tools {sorted(offered)}", call.name, "a call to a tool the request did not offer")
+                yield Violation(
+                    call.path,
+                    f"one of the offered tools {sorted(offered)}",
+                    call.name,
+                    "a call to a tool the request did not offer",
+                )
             elif allowed is not None and call.name not in allowed:
-                yield Violation(call.path, f"one of the allowed tools {sorted(allowed)}", call.name, "a call outside allowed_tools")
+                yield Violation(
+                    call.path,
+                    f"one of the allowed tools {sorted(allowed)}",
+                    call.name,
+                    "a call outside allowed_tools",
+                )
 
 
 def _must_call(tool_choice: Any) -> bool:
@@ -107,21 +137,40 @@ def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Viola
             continue  # the cap or a filter may stop generation before the call
         if not choice.tool_calls:
             expected = f"a call to {name!r}" if name else "at least one tool call"
-            yield Violation(choice.path, expected, choice.content, "the forced tool call is missing")
+            yield Violation(
+                choice.path, expected, choice.content, "the forced tool call is missing"
+            )
             continue
         for call in choice.tool_calls:
             if name is not None and call.name != name:
-                yield Violation(call.path, f"a call to {name!r}", call.name, "a call to another tool than the one forced")
+                yield Violation(
+                    call.path,
+                    f"a call to {name!r}",
+                    call.name,
+                    "a call to another tool than the one forced",
+                )
 
 
 @check("tool_calls.finish_reason", requirement_id="CC-TOOL-04", kinds=("completion", "stream"))
 def finish_reason_matches_calls(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A choice that ends in tool calls finishes with "tool_calls", and only such a choice does."""
-    named = exchange.request is None or forced_name(exchange.requested.get("tool_choice")) is not None
+    named = (
+        exchange.request is None or forced_name(exchange.requested.get("tool_choice")) is not None
+    )
     for choice in exchange.answer.choices:
         if choice.finish_reason == "tool_calls" and not choice.tool_calls:
-            yield Violation(choice.finish_path, "tool calls in a choice that finishes with tool_calls", None, 'finish_reason "tool_calls" without a tool call')
+            yield Violation(
+                choice.finish_path,
+                "tool calls in a choice that finishes with tool_calls",
+                None,
+                'finish_reason "tool_calls" without a tool call',
+            )
         elif choice.tool_calls and choice.finish_reason == "stop" and not named:
             # OpenAI answers a named tool_choice with "stop" (vLLM PR 25054): accepted there,
             # and when the request is unknown, since it may have been named.
-            yield Violation(choice.finish_path, '"tool_calls"', "stop", 'the choice called tools but finished with "stop"')
+            yield Violation(
+                choice.finish_path,
+                '"tool_calls"',
+                "stop",
+                'the choice called tools but finished with "stop"',
+            )
