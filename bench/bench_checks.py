@@ -130,7 +130,9 @@ PROFILE = load_profile()
 
 
 def _jsonschema_validator(name: str) -> jsonschema.protocols.Validator:
-    resources = [(s["$id"], referencing.Resource.from_contents(s)) for s in map(load_schema, schema_names())]
+    resources = [
+        (s["$id"], referencing.Resource.from_contents(s)) for s in map(load_schema, schema_names())
+    ]
     registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources)
     return jsonschema.Draft202012Validator(load_schema(name), registry=registry)
 
@@ -197,7 +199,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
-    print(f"response body: {len(BODY)} bytes; stream: {len(EVENTS) - 1} chunks, {len(STREAM_BODY)} bytes")
+    print(
+        f"response body: {len(BODY)} bytes; "
+        f"stream: {len(EVENTS) - 1} chunks, {len(STREAM_BODY)} bytes"
+    )
     response = measure(
         {"ours: parse + all checks": ours_response, "json.loads + jsonschema": baseline_response},
         args.rounds,
@@ -206,7 +211,10 @@ def main() -> None:
     for name, seconds in response.items():
         print(f"  1 KB response  {name:<34} {seconds * 1e6:8.1f} µs")
     stream = measure(
-        {"ours: parse + all checks": ours_stream, "httpx-sse + json.loads + jsonschema": baseline_stream},
+        {
+            "ours: parse + all checks": ours_stream,
+            "httpx-sse + json.loads + jsonschema": baseline_stream,
+        },
         args.rounds,
         repeat=5,
     )

@@ -150,14 +150,13 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     """Load a shipped profile by ID, or a user's profile file by path."""
     path = _locate(name_or_path)
     data = _read(path)
+    identity = {name: _field(data, name, path, str) for name in ("id", "title", "source")}
     reasons = _field(data, "finish_reasons", path, list)
     if not reasons or not all(isinstance(r, str) for r in reasons):
         raise ConfigError(f"{path}: field 'finish_reasons' must be a non-empty list of strings")
     fields_ref = data.get("schemas", {}).get("error_fields")
     return Profile(
-        id=_field(data, "id", path, str),
-        title=_field(data, "title", path, str),
-        source=_field(data, "source", path, str),
+        **identity,
         path=path,
         request_schema=_schema_ref(data, "schemas.request", path),
         response_schema=_schema_ref(data, "schemas.response", path),

@@ -31,8 +31,8 @@ from urllib.parse import urldefrag, urljoin
 import jsonschema_rs
 import referencing
 import referencing.exceptions
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
 from referencing.jsonschema import DRAFT202012
 
 from conformance._errors import ConfigError

@@ -6,22 +6,14 @@ trip in ``expect``; together they trip every registered check at least once.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from fixture_files import BAD, FIXTURES, GOOD, fixture_id
 
 from conformance._fixtures import FIXTURE_SUFFIXES, load_fixture
-from conformance._validate import expand, judge
+from conformance._validate import judge
 from conformance.checks import REGISTRY
-
-FIXTURES = Path(os.environ.get("CONFORMANCE_FIXTURES", Path(__file__).parent.parent / "fixtures"))
-GOOD = expand([FIXTURES / "good"])
-BAD = expand([FIXTURES / "bad"])
-
-
-def _id(path: Path) -> str:
-    return str(path.relative_to(FIXTURES))
 
 
 def _tripped(path: Path) -> set[str]:
@@ -38,13 +30,13 @@ def test_fixtures_folder_found() -> None:
     assert BAD, f"no bad fixtures under {FIXTURES}"
 
 
-@pytest.mark.parametrize("path", GOOD, ids=_id)
+@pytest.mark.parametrize("path", GOOD, ids=fixture_id)
 def test_good_fixture_trips_nothing(path: Path) -> None:
     assert load_fixture(path).expect == frozenset(), "a good fixture names no check"
     assert _tripped(path) == set()
 
 
-@pytest.mark.parametrize("path", BAD, ids=_id)
+@pytest.mark.parametrize("path", BAD, ids=fixture_id)
 def test_bad_fixture_trips_exactly_what_it_names(path: Path) -> None:
     fixture = load_fixture(path)
     assert fixture.expect, "a bad fixture names the checks it must trip"

@@ -1,0 +1,91 @@
+"""The check registry: stable IDs, one registration each, all failures collected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conformance._errors import ConfigError, NotApplicable
+from conformance._exchange import Exchange
+from conformance._profile import Profile, load_profile
+from conformance.checks import REGISTRY, Violation, check, run_checks
+from conformance.checks._registry import Check
+
+EXCHANGE = Exchange.from_http(
+    request={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+    status=200,
+    headers={"Content-Type": "application/json"},
+    body=b"{}",
+)
+
+
+def test_every_check_has_an_id_a_docstring_and_kinds() -> None:
+    assert len(REGISTRY) >= 30
+    for check_id, item in REGISTRY.items():
+        assert item.id == check_id
+        assert item.summary
+        assert item.kinds <= {"completion", "stream", "error"}
+        assert item.kinds
+
+
+def test_registering_an_id_twice_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="registered twice"):
+        check("response.schema", requirement_id="CC-RESP-01", kinds=("completion",))(
+            lambda e, p: ()
+        )
+
+
+def test_an_unknown_requirement_is_an_error() -> None:
+    def documented(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+        """Has a docstring."""
+        return iter(())
+
+    register = check("x.unknown_requirement", requirement_id="CC-NOPE", kinds=("completion",))
+    with pytest.raises(ConfigError, match="unknown requirement 'CC-NOPE'"):
+        register(documented)
+    assert "x.unknown_requirement" not in REGISTRY
+
+
+def _as_check(function: object) -> Check:
+    template = REGISTRY["response.schema"]
+    return Check("test.adhoc", template.requirement, template.kinds, function)  # type: ignore[arg-type]
+
+
+def test_the_runner_collects_every_violation_skips_and_crashes() -> None:
+    def two(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+        """Yields two violations."""
+        yield Violation("$.a", "x", 1, "first")
+        yield Violation("$.b", "y", 2, "second")
+
+    def skip(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+        """Does not apply."""
+        raise NotApplicable("not today")
+
+    def crash(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+        """Has a bug."""
+        raise KeyError("oops")
+
+    results = run_checks(
+        EXCHANGE, load_profile(), [_as_check(two), _as_check(skip), _as_check(crash)]
+    )
+    assert [r.status for r in results] == ["failed", "skipped", "error"]
+    assert [f.path for f in results[0].failures] == ["$.a", "$.b"]
+    assert results[1].reason == "not today"
+    assert results[2].reason == "KeyError: 'oops'"
+
+
+def test_the_runner_applies_only_the_checks_of_the_exchange_kind() -> None:
+    results = run_checks(EXCHANGE, load_profile())
+    ran = {r.check for r in results}
+    assert "response.schema" in ran
+    assert not any(check_id.startswith("stream.") for check_id in ran)
+    assert {r.check for r in results if r.status == "failed"} >= {"response.schema"}
+
+
+def test_a_failure_reads_like_a_validation_error() -> None:
+    (result,) = [r for r in run_checks(EXCHANGE, load_profile()) if r.check == "response.schema"]
+    text = str(result.failures[0])
+    assert text.startswith("response.schema: ")
+    assert "At $" in text
+    assert "expected" in text
