@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -34,18 +37,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build the sdist and wheel and check their metadata with twine --strict."""
-    import shutil
-
+    """Build the sdist and the wheel, and check their metadata with twine --strict."""
     shutil.rmtree("dist", ignore_errors=True)
     session.install("build", "twine")
     session.run("python", "-m", "build")
-    session.run(
-        "twine",
-        "check",
-        "--strict",
-        *(str(p) for p in __import__("pathlib").Path("dist").iterdir()),
-    )
+    session.run("twine", "check", "--strict", *map(str, Path("dist").iterdir()))
 
 
 @nox.session

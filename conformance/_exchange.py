@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from conformance._sse import EventStream, parse_event_stream
 
@@ -58,8 +58,7 @@ def _loads(text: str | bytes) -> Any:
         return NOT_JSON
 
 
-@dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(NamedTuple):
     """One dispatched SSE event of a chat stream, classified."""
 
     position: int  # index of the event in the stream: the k of "$.events[k]"
@@ -119,8 +118,7 @@ def classify(stream: EventStream) -> Transcript:
     return Transcript(stream, tuple(payloads))
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCall:
+class ToolCall(NamedTuple):
     """A tool call as a client assembles it."""
 
     path: str
@@ -151,8 +149,9 @@ class Choice:
         return self.finish_reason in ("length", "content_filter", "error")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
+    """The choices and usage of an answer, as a client sees them."""
+
     choices: tuple[Choice, ...]
     usage: Any
     usage_path: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from conformance._errors import ConfigError, NotApplicable
@@ -32,7 +33,7 @@ class Violation:
 CheckFunction = Callable[[Exchange, Profile], Iterable[Violation]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Check:
     """A registered check: a stable ID, the requirement it verifies and where it applies."""
 
@@ -40,6 +41,11 @@ class Check:
     requirement: Requirement
     kinds: frozenset[Kind]
     function: CheckFunction
+
+    @cached_property
+    def passed(self) -> CheckResult:
+        """The verdict when the check passes: immutable, so built once and shared."""
+        return CheckResult(self.id, self.requirement.id, self.requirement.level, "passed")
 
     @property
     def level(self) -> Level:
@@ -72,30 +78,42 @@ def check(
     return register
 
 
+_BY_KIND: dict[tuple[Kind, int], tuple[Check, ...]] = {}
+
+
+def _for_kind(kind: Kind) -> tuple[Check, ...]:
+    """The registered checks that apply to ``kind``, computed once per registry size."""
+    key = (kind, len(REGISTRY))
+    if key not in _BY_KIND:
+        _BY_KIND[key] = tuple(c for c in REGISTRY.values() if kind in c.kinds)
+    return _BY_KIND[key]
+
+
 def run_checks(
     exchange: Exchange, profile: Profile, checks: Iterable[Check] | None = None
 ) -> list[CheckResult]:
     """Apply every check that fits the exchange's kind; collect every violation of every check."""
     kind = exchange.kind
     results = []
-    for item in REGISTRY.values() if checks is None else checks:
+    for item in _for_kind(kind) if checks is None else checks:
         if kind not in item.kinds:
             continue
+        requirement = item.requirement
         try:
             violations = list(item.function(exchange, profile))
         except NotApplicable as skip:
             results.append(
-                CheckResult(item.id, item.requirement.id, item.level, "skipped", reason=skip.reason)
+                CheckResult(item.id, requirement.id, requirement.level, "skipped", (), skip.reason)
             )
             continue
         except Exception as bug:  # a bug of ours must not hide the other checks' verdicts
             reason = f"{type(bug).__name__}: {bug}"
             results.append(
-                CheckResult(item.id, item.requirement.id, item.level, "error", reason=reason)
+                CheckResult(item.id, requirement.id, requirement.level, "error", (), reason)
             )
             continue
         if not violations:
-            results.append(CheckResult(item.id, item.requirement.id, item.level, "passed"))
+            results.append(item.passed)
             continue
         failures = tuple(
             Failure(
@@ -103,7 +121,7 @@ def run_checks(
             )
             for v in violations
         )
-        results.append(CheckResult(item.id, item.requirement.id, item.level, "failed", failures))
+        results.append(CheckResult(item.id, requirement.id, requirement.level, "failed", failures))
     return results
 
 
