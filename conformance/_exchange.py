@@ -185,15 +185,18 @@ def _completion_answer(body: Any) -> Answer:
         for j, call in enumerate(raw_calls if isinstance(raw_calls, list) else ()):
             if not isinstance(call, dict):
                 continue
-            function = call.get("function")
-            function = function if isinstance(function, dict) else {}
+            # A custom tool call carries {name, input} under "custom" (OpenAI spec
+            # ChatCompletionMessageCustomToolCall); a function call {name, arguments}.
+            custom = call.get("type") == "custom"
+            spec = call.get("custom" if custom else "function")
+            spec = spec if isinstance(spec, dict) else {}
             calls.append(
                 ToolCall(
                     path=f"{path}.message.tool_calls[{j}]",
                     id=call.get("id"),
                     type=call.get("type"),
-                    name=function.get("name"),
-                    arguments=function.get("arguments"),
+                    name=spec.get("name"),
+                    arguments=spec.get("input" if custom else "arguments"),
                 )
             )
         logprobs = raw.get("logprobs")

@@ -102,12 +102,13 @@ def logprobs_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Vi
     """Log probabilities come back exactly when requested."""
     requested = _logprobs_requested(exchange)
     for choice in exchange.answer.choices:
-        if requested and choice.content and not choice.logprobs_present:
+        if requested and choice.content and not choice.logprob_entries:
+            # Present means token entries in logprobs.content, not just a logprobs key.
             yield Violation(
-                f"{choice.path}.logprobs",
-                "log probabilities (logprobs: true)",
+                f"{choice.path}.logprobs.content",
+                "token log probabilities (logprobs: true)",
                 None,
-                "logprobs were requested but not returned",
+                "logprobs were requested but no token log probabilities came back",
             )
         elif not requested and choice.logprobs_present:
             yield Violation(

@@ -19,8 +19,8 @@ def arguments_are_json(exchange: Exchange, profile: Profile) -> Iterator[Violati
         if choice.finish_reason == "length":
             continue  # a call cut by the token cap cannot be complete JSON
         for call in choice.tool_calls:
-            if not isinstance(call.arguments, str):
-                continue  # the response or chunk schema reports a non-string
+            if call.type == "custom" or not isinstance(call.arguments, str):
+                continue  # custom input is free text; the schemas report a non-string
             try:
                 decoded = json.loads(call.arguments)
             except ValueError:
@@ -40,16 +40,20 @@ def arguments_are_json(exchange: Exchange, profile: Profile) -> Iterator[Violati
                 )
 
 
+def _tool_name(tool: Any) -> str | None:
+    """The name of a function or custom tool definition, if it has one."""
+    if not isinstance(tool, dict):
+        return None
+    kind = tool.get("type", "function")
+    spec = tool.get(kind) if isinstance(kind, str) else None
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def _offered(request: Mapping[str, Any]) -> set[str]:
-    names = set()
     tools = request.get("tools")
-    for tool in tools if isinstance(tools, list) else ():
-        if not isinstance(tool, dict):
-            continue
-        spec = tool.get(tool.get("type", "function"))
-        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
-            names.add(spec["name"])
-    return names
+    names = {_tool_name(tool) for tool in (tools if isinstance(tools, list) else ())}
+    return {name for name in names if name is not None}
 
 
 def _allowed_names(tool_choice: Any) -> set[str] | None:
@@ -58,12 +62,8 @@ def _allowed_names(tool_choice: Any) -> set[str] | None:
         return None
     spec = tool_choice.get("allowed_tools")
     tools = spec.get("tools") if isinstance(spec, dict) else None
-    names = set()
-    for tool in tools if isinstance(tools, list) else ():
-        inner = tool.get(tool.get("type", "function")) if isinstance(tool, dict) else None
-        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-            names.add(inner["name"])
-    return names
+    names = {_tool_name(tool) for tool in (tools if isinstance(tools, list) else ())}
+    return {name for name in names if name is not None}
 
 
 def forced_name(tool_choice: Any) -> str | None:
