@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final, Literal, NamedTuple
 
+from conformance._errors import NotApplicable
 from conformance._sse import EventStream, parse_event_stream
 
 Kind = Literal["completion", "stream", "error"]
@@ -383,8 +384,9 @@ class Exchange:
 
     @property
     def requested(self) -> Mapping[str, Any]:
-        """The request body; checks call it only after checking ``request is not None``."""
-        assert self.request is not None
+        """The request body, for checks that compare with it: NotApplicable when unrecorded."""
+        if self.request is None:
+            raise NotApplicable("the request was not recorded")
         return self.request
 
 

@@ -123,9 +123,3 @@ def run_checks(
         )
         results.append(CheckResult(item.id, requirement.id, requirement.level, "failed", failures))
     return results
-
-
-def needs_request(exchange: Exchange) -> None:
-    """Raise NotApplicable when the exchange has no recorded request."""
-    if exchange.request is None:
-        raise NotApplicable("the request was not recorded")

@@ -16,12 +16,11 @@ import jsonschema_rs
 from conformance._errors import NotApplicable
 from conformance._exchange import Choice, Exchange
 from conformance._profile import Profile
-from conformance.checks._registry import Violation, check, needs_request
+from conformance.checks._registry import Violation, check
 from conformance.checks.response import completion_tokens, requested_n
 
 
 def _response_format(exchange: Exchange) -> Mapping[str, Any]:
-    needs_request(exchange)
     response_format = exchange.requested.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") not in (
         "json_object",
@@ -93,7 +92,6 @@ def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vio
 
 
 def _logprobs_requested(exchange: Exchange) -> bool:
-    needs_request(exchange)
     return exchange.requested.get("logprobs") is True
 
 
@@ -142,7 +140,6 @@ def top_logprobs_count(exchange: Exchange, profile: Profile) -> Iterator[Violati
 
 
 def _cap(exchange: Exchange) -> int:
-    needs_request(exchange)
     for name in ("max_completion_tokens", "max_tokens"):
         value = exchange.requested.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -189,7 +186,6 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
 @check("stop.excluded", requirement_id="CC-STOP-01", kinds=("completion", "stream"))
 def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A stop sequence does not appear in the returned content."""
-    needs_request(exchange)
     if profile.stop_sequence != "excluded":
         raise NotApplicable(f"profile {profile.id} lets the content include the stop sequence")
     stop = exchange.requested.get("stop")

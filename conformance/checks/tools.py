@@ -9,7 +9,7 @@ from typing import Any
 from conformance._errors import NotApplicable
 from conformance._exchange import Exchange
 from conformance._profile import Profile
-from conformance.checks._registry import Violation, check, needs_request
+from conformance.checks._registry import Violation, check
 
 
 @check("tool_calls.arguments", requirement_id="CC-TOOL-01", kinds=("completion", "stream"))
@@ -78,7 +78,6 @@ def forced_name(tool_choice: Any) -> str | None:
 @check("tool_calls.allowed", requirement_id="CC-TOOL-02", kinds=("completion", "stream"))
 def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Tool calls appear only when tools are offered and allowed, and name an offered tool."""
-    needs_request(exchange)
     request = exchange.requested
     offered = _offered(request)
     tool_choice = request.get("tool_choice")
@@ -127,7 +126,6 @@ def _must_call(tool_choice: Any) -> bool:
 @check("tool_calls.forced", requirement_id="CC-TOOL-03", kinds=("completion", "stream"))
 def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """tool_choice "required" yields a tool call; a named choice yields a call to that tool."""
-    needs_request(exchange)
     tool_choice = exchange.requested.get("tool_choice")
     if not _must_call(tool_choice):
         raise NotApplicable("tool_choice does not force a call")
