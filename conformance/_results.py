@@ -27,11 +27,13 @@ class Failure:
     actual: Any
     message: str
 
+    @property
+    def detail(self) -> str:
+        """Where, what was expected, and what came back with its type."""
+        return f"At {self.path}: expected {self.expected}, got {_show(self.actual)}"
+
     def __str__(self) -> str:
-        return (
-            f"{self.check}: {self.message}\n\n"
-            f"At {self.path}: expected {self.expected}, got {_show(self.actual)}"
-        )
+        return f"{self.check}: {self.message}\n\n{self.detail}"
 
 
 class CheckResult(NamedTuple):

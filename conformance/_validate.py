@@ -55,10 +55,6 @@ def validate(paths: Iterable[Path], profile: str | None = None) -> list[Verdict]
     return [judge(load_fixture(path), profile) for path in expand(paths)]
 
 
-def _indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + line if line else line for line in text.splitlines())
-
-
 def describe(verdict: Verdict) -> Iterator[str]:
     """Readable lines for one verdict: a header, then each failure with where and what."""
     exchange = verdict.fixture.exchange
@@ -82,7 +78,7 @@ def describe(verdict: Verdict) -> Iterator[str]:
             continue
         for failure in result.failures:
             yield f"  {result.level:<6} {failure.check}"
-            yield _indent(str(failure).split("\n\n", 1)[1], "         ")
+            yield f"         {failure.detail}"
             yield f"         {failure.message}"
 
 
