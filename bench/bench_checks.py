@@ -180,19 +180,29 @@ def baseline_stream() -> None:
             assert CHUNK_JS.is_valid(json.loads(sse.data))
 
 
-def measure(variants: dict[str, Callable[[], None]], rounds: int, repeat: int) -> dict[str, float]:
-    """Median CPU seconds per call of each variant, interleaved and rotated round by round."""
+def measure(variants: dict[str, tuple[Callable[[], None], int]], rounds: int) -> dict[str, float]:
+    """Median CPU seconds per call of each (variant, calls per sample), interleaved and rotated."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
-    for variant in variants.values():
+    for variant, _ in variants.values():
         variant()  # warm up: compile schemas, fill caches
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
+            variant, repeat = variants[name]
             start = time.process_time()
             for _ in range(repeat):
-                variants[name]()
+                variant()
             samples[name].append((time.process_time() - start) / repeat)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# perf.md's machine reference: sum(range(10**6)) took 10.6 ms on a quiet host. Timing it in the
+# same rounds lets a reader scale the figures of a contended run to that baseline.
+REFERENCE_MS = 10.6
+
+
+def machine_reference() -> None:
+    sum(range(10**6))
 
 
 def main() -> None:
@@ -203,23 +213,24 @@ def main() -> None:
         f"response body: {len(BODY)} bytes; "
         f"stream: {len(EVENTS) - 1} chunks, {len(STREAM_BODY)} bytes"
     )
-    response = measure(
-        {"ours: parse + all checks": ours_response, "json.loads + jsonschema": baseline_response},
-        args.rounds,
-        repeat=2000,
-    )
-    for name, seconds in response.items():
-        print(f"  1 KB response  {name:<34} {seconds * 1e6:8.1f} µs")
-    stream = measure(
+    median = measure(
         {
-            "ours: parse + all checks": ours_stream,
-            "httpx-sse + json.loads + jsonschema": baseline_stream,
+            "response, ours: parse + all checks": (ours_response, 1000),
+            "response, json.loads + jsonschema": (baseline_response, 200),
+            "stream, ours: parse + all checks": (ours_stream, 5),
+            "stream, httpx-sse + json.loads + jsonschema": (baseline_stream, 1),
+            "machine reference, sum(range(10**6))": (machine_reference, 3),
         },
         args.rounds,
-        repeat=5,
     )
-    for name, seconds in stream.items():
-        print(f"  500-chunk stream  {name:<34} {seconds * 1e3:8.2f} ms")
+    for name, seconds in median.items():
+        print(f"  {name:<48} {seconds * 1e6:10.1f} µs")
+    scale = REFERENCE_MS / (median["machine reference, sum(range(10**6))"] * 1e3)
+    print(
+        f"scaled to the quiet host of perf.md (reference {REFERENCE_MS} ms): "
+        f"response {median['response, ours: parse + all checks'] * 1e6 * scale:.1f} µs, "
+        f"stream {median['stream, ours: parse + all checks'] * 1e3 * scale:.2f} ms"
+    )
 
 
 if __name__ == "__main__":
