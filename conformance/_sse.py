@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal, NamedTuple
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -57,9 +57,8 @@ _TERMINATOR_NAMES: Final = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 _ENCODED_REPLACEMENT: Final = "\ufffd".encode()
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A dispatched event.
+class Event(NamedTuple):
+    """A dispatched event (a tuple: one is built per event, so it must be cheap).
 
     ``event`` is the event-type buffer at dispatch ("" when no ``event`` field was given: the
     spec's default type "message" is not filled in); ``id`` is the last-event-id at dispatch,
@@ -73,31 +72,6 @@ class Event:
     id: str | None
     start: int
     end: int
-
-
-if TYPE_CHECKING:
-
-    def _new_event(data: str, event: str, id: str | None, start: int, end: int) -> Event: ...
-
-else:
-
-    class _new_event:
-        """Builds an :class:`Event` at about half the cost of the frozen dataclass __init__.
-
-        Same slot layout, without the frozen __setattr__; __class__ is switched to Event once
-        the fields are set, so the result is a real, frozen Event. Keep the parameters in step
-        with Event's fields (the tests compare with Events built the ordinary way).
-        """
-
-        __slots__ = Event.__slots__
-
-        def __init__(self, data, event, id, start, end):
-            self.data = data
-            self.event = event
-            self.id = id
-            self.start = start
-            self.end = end
-            self.__class__ = Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +301,7 @@ class EventStreamParser:
             if term_len and len(self._events) < self._max_events:
                 start = self._partial_start
                 self._partial_start = end = start + n
-                event = _new_event(text[6 : n - 2 * term_len], "", self._last_id, start, end)
+                event = Event(text[6 : n - 2 * term_len], "", self._last_id, start, end)
                 self._events.append(event)
                 self._line_endings.add(ending)
                 return [event]
@@ -384,7 +358,7 @@ class EventStreamParser:
                     break
                 room -= 1
                 end = pos + len(piece) + sep_len
-                append(_new_event(piece[6:], "", last_id, pos, end))
+                append(Event(piece[6:], "", last_id, pos, end))
                 pos = end
                 continue
             term_lens: Iterable[int]
@@ -408,7 +382,7 @@ class EventStreamParser:
                             cut = True
                             break
                         room -= 1
-                        append(_new_event("\n".join(data), event_type, last_id, block_start, pos))
+                        append(Event("\n".join(data), event_type, last_id, block_start, pos))
                         data = []
                     event_type = ""
                     block_start = -1
