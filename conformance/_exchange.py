@@ -87,7 +87,7 @@ class Transcript:
     def errors(self) -> tuple[Payload, ...]:
         return tuple(p for p in self.payloads if p.kind == "error")
 
-    @property
+    @cached_property
     def dict_chunks(self) -> list[tuple[Payload, dict[str, Any]]]:
         """The chunks that are JSON objects (others fail the chunk schema and nothing else)."""
         return [(p, p.value) for p in self.chunks if isinstance(p.value, dict)]

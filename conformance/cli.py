@@ -16,6 +16,8 @@ import click
 from conformance._errors import ConfigError, ConformanceError
 from conformance._profile import load_profile, profile_names
 from conformance._requirements import requirements
+from conformance._validate import describe, summary
+from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
 
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -104,13 +106,10 @@ def list_profiles() -> None:
 @_clean_errors
 def validate(files: tuple[Path, ...], profile: str | None) -> None:
     """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""
-    from conformance._validate import describe, summary
-    from conformance._validate import validate as run
-
     for path in files:
         if not path.exists():
             raise ConfigError(f"no such file or folder: {path}")
-    verdicts = run(files, profile)
+    verdicts = run_validation(files, profile)
     if not verdicts:
         raise ConfigError("no file to validate")
     for verdict in verdicts:
