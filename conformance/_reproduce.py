@@ -1,0 +1,31 @@
+"""A curl command that reproduces a request, with the API key left to an environment variable."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+
+def curl(
+    url: str,
+    body: Mapping[str, Any] | None = None,
+    *,
+    api_key_env: str | None = None,
+    method: str | None = None,
+) -> str:
+    """The command line; the key appears only as ``$VAR``, never its value."""
+    parts = ["curl", "-sS"]
+    if body is not None and body.get("stream") is True:
+        parts.append("-N")  # print events as they arrive
+    if method is not None and method != ("POST" if body is not None else "GET"):
+        parts += ["-X", method]
+    parts.append(shlex.quote(url))
+    if api_key_env:
+        # Double quotes so the shell expands the variable when the user runs the command.
+        parts += ["-H", f'"Authorization: Bearer ${api_key_env}"']
+    if body is not None:
+        parts += ["-H", shlex.quote("Content-Type: application/json")]
+        parts += ["-d", shlex.quote(json.dumps(body, separators=(",", ":"), ensure_ascii=False))]
+    return " ".join(parts)

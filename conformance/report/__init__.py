@@ -1,0 +1,40 @@
+"""Reports of a run (JSON, JUnit XML, Markdown), all rendered from one result model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conformance._errors import ConfigError
+from conformance.report._json import as_json_document, render_json
+from conformance.report._junit import render_junit
+from conformance.report._markdown import render_markdown
+from conformance.report._model import REPORT_VERSION, Entry, RunReport, Target
+
+RENDERERS: dict[str, Callable[[RunReport], str]] = {
+    "json": render_json,
+    "junit": render_junit,
+    "markdown": render_markdown,
+}
+
+__all__ = [
+    "REPORT_VERSION",
+    "RENDERERS",
+    "Entry",
+    "RunReport",
+    "Target",
+    "as_json_document",
+    "parse_report_option",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+]
+
+
+def parse_report_option(option: str) -> tuple[str, str]:
+    """Split ``--report FORMAT:PATH``; a ConfigError says what is wrong."""
+    kind, sep, path = option.partition(":")
+    if not sep or not path:
+        raise ConfigError(f"--report takes FORMAT:PATH, got {option!r}")
+    if kind not in RENDERERS:
+        raise ConfigError(f"unknown report format {kind!r}; known: {', '.join(RENDERERS)}")
+    return kind, path

@@ -1,0 +1,39 @@
+"""A Markdown summary for CI step summaries and pull requests."""
+
+from __future__ import annotations
+
+from conformance.report._model import Entry, RunReport
+
+_STATUSES = ("passed", "failed", "skipped", "error")
+
+
+def _failure(entry: Entry) -> list[str]:
+    lines = [f"- **{entry.level}** `{entry.check}` ({entry.scenario}): {entry.message}"]
+    if entry.reproduce:
+        lines += ["", "  ```sh", f"  {entry.reproduce}", "  ```"]
+    return lines
+
+
+def render_markdown(report: RunReport) -> str:
+    verdict = "conformant" if report.conformant else "**not conformant**"
+    lines = [
+        f"# chat-conformance: {verdict}",
+        "",
+        f"Target `{report.target.base_url}`, profile `{report.target.profile}`, "
+        f"model `{report.target.model}`; seed {report.seed}; {report.duration_s:.1f} s; "
+        f"{report.requests} requests, {report.prompt_tokens} prompt + "
+        f"{report.completion_tokens} completion tokens.",
+        "",
+        "| area | level | " + " | ".join(_STATUSES) + " |",
+        "|---|---|" + "---:|" * len(_STATUSES),
+    ]
+    for (area, level), counts in report.by_area_and_level().items():
+        lines.append(
+            f"| {area} | {level} | " + " | ".join(str(counts[s]) for s in _STATUSES) + " |"
+        )
+    failed = [e for e in report.entries if e.status in ("failed", "error")]
+    if failed:
+        lines += ["", "## Findings", ""]
+        for entry in sorted(failed, key=lambda e: (e.level != "MUST", e.check)):
+            lines += _failure(entry)
+    return "\n".join(lines) + "\n"
