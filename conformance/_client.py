@@ -1,0 +1,258 @@
+"""The HTTP client: bounded reads, Retry-After backoff, a request and token budget. It never judges.
+
+Every read has a timeout and a size cap, and a stream is read through the strict SSE parser
+with byte, event and time caps, so a hostile or broken target ends in a finding (a cut-off
+transcript), never a hang. The API key goes into the Authorization header and nowhere else:
+not into an exchange, a log line or an exception message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from conformance._errors import BudgetExhausted, TargetUnreachable
+from conformance._exchange import Exchange
+from conformance._sse import EventStreamParser
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on one exchange: timeouts in seconds, sizes in bytes."""
+
+    connect_s: float = 10.0
+    read_s: float = 60.0  # between two reads of the body
+    total_s: float = 120.0  # for the whole exchange, stream included
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_events: int = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What a run may spend: requests sent and completion tokens reported."""
+
+    max_requests: int = 150
+    max_completion_tokens: int = 5_000
+
+
+class Spend:
+    """Counters of what a run spent; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+
+    def take_request(self, budget: Budget) -> None:
+        with self._lock:
+            if self.requests >= budget.max_requests:
+                raise BudgetExhausted(f"the request budget ({budget.max_requests}) is spent")
+            if self.completion_tokens >= budget.max_completion_tokens:
+                raise BudgetExhausted(
+                    f"the token budget ({budget.max_completion_tokens} completion tokens) is spent"
+                )
+            self.requests += 1
+
+    def add_usage(self, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return
+        prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
+        completion = usage.get("completion_tokens", usage.get("output_tokens"))
+        with self._lock:
+            if isinstance(prompt, int) and not isinstance(prompt, bool):
+                self.prompt_tokens += max(prompt, 0)
+            if isinstance(completion, int) and not isinstance(completion, bool):
+                self.completion_tokens += max(completion, 0)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def retry_after_seconds(value: str | None, now: Callable[[], datetime] = _utc_now) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date), if valid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - now()).total_seconds(), 0.0)
+
+
+class Client:
+    """Sends chat-completions requests to one target and returns normalized exchanges."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        limits: Limits = Limits(),
+        budget: Budget = Budget(),
+        spend: Spend | None = None,
+        retries: int = 3,
+        max_wait_s: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.limits = limits
+        self.budget = budget
+        self.spend = spend if spend is not None else Spend()
+        self._retries = retries
+        self._max_wait_s = max_wait_s
+        self._sleep = sleep
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def chat_url(self) -> str:
+        return f"{self.base_url}/chat/completions"
+
+    def models(self) -> list[str]:
+        """The model ids that ``GET …/models`` lists, in its order."""
+        exchange = self.send(None, method="GET", url=f"{self.base_url}/models", retry=True)
+        body = exchange.json
+        data = body.get("data") if isinstance(body, dict) else None
+        if exchange.status != 200 or not isinstance(data, list):
+            raise TargetUnreachable(f"GET {self.base_url}/models answered {exchange.status}")
+        return [
+            item["id"]
+            for item in data
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        ]
+
+    def chat(self, body: Mapping[str, Any], *, retry: bool = True, label: str = "") -> Exchange:
+        """POST a request body to …/chat/completions."""
+        return self.send(body, label=label, retry=retry)
+
+    def send(
+        self,
+        body: Mapping[str, Any] | bytes | None,
+        *,
+        method: str = "POST",
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool = True,
+        label: str = "",
+    ) -> Exchange:
+        """Send one request (retrying 429/503 when asked) and read the answer within limits.
+
+        ``body`` is a JSON document, raw bytes (for malformed-JSON scenarios) or None.
+        """
+        attempt = 0
+        while True:
+            exchange = self._once(body, method, url or self.chat_url, headers, label)
+            if exchange.status == 402:
+                raise BudgetExhausted("the target answered 402 Payment Required: out of credits")
+            if not retry or exchange.status not in (429, 503) or attempt >= self._retries:
+                return exchange
+            wait = retry_after_seconds(exchange.headers.get("retry-after"))
+            self._sleep(min(wait if wait is not None else 2.0**attempt, self._max_wait_s))
+            attempt += 1
+
+    def _once(
+        self,
+        body: Mapping[str, Any] | bytes | None,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        label: str,
+    ) -> Exchange:
+        self.spend.take_request(self.budget)
+        content = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        extra = {"Content-Type": "application/json"} if content is not None else {}
+        request = self._http.build_request(
+            method, url, content=content, headers={**extra, **(headers or {})}
+        )
+        started = time.monotonic()
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise TargetUnreachable(
+                f"{method} {url}: no answer within {self.limits.connect_s} s"
+            ) from None
+        except httpx.TransportError as error:
+            raise TargetUnreachable(f"{method} {url}: {type(error).__name__}") from None
+        try:
+            exchange = self._read(
+                response, body if isinstance(body, Mapping) else None, started, label
+            )
+        finally:
+            response.close()
+        if exchange.kind != "error":
+            self.spend.add_usage(exchange.answer.usage)
+        return exchange
+
+    def _read(
+        self,
+        response: httpx.Response,
+        request: Mapping[str, Any] | None,
+        started: float,
+        label: str,
+    ) -> Exchange:
+        limits = self.limits
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        streamed = (
+            response.status_code < 400 and request is not None and request.get("stream") is True
+        )
+        parser = (
+            EventStreamParser(
+                max_bytes=limits.max_body_bytes,
+                max_events=limits.max_events,
+                timeout_s=limits.total_s,
+            )
+            if streamed
+            else None
+        )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                chunks.append(chunk)
+                if parser is not None:
+                    parser.feed(chunk)
+                    if parser.cut_off is not None:
+                        break
+                elif size > limits.max_body_bytes or time.monotonic() - started > limits.total_s:
+                    break
+        except httpx.TimeoutException:
+            pass  # a read that stalls ends the body; the checks judge what arrived
+        except httpx.TransportError:
+            pass  # a dropped connection, likewise
+        body = b"".join(chunks)
+        elapsed = time.monotonic() - started
+        if parser is not None:
+            return Exchange(
+                request, response.status_code, headers, body, parser.close(), label, elapsed
+            )
+        body = body[: limits.max_body_bytes]
+        return Exchange(request, response.status_code, headers, body, None, label, elapsed)

@@ -1,0 +1,159 @@
+"""The client over an injected transport: budgets, backoff, caps and a key that never leaks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from conformance._client import Budget, Client, Limits, retry_after_seconds
+from conformance._errors import BudgetExhausted, TargetUnreachable
+
+KEY = "sk-secret-key-0123456789"
+REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+COMPLETION = {
+    "id": "c1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "m",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hey"}, "finish_reason": "stop"}
+    ],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}
+
+
+def _client(handler: httpx.MockTransport, **kwargs: object) -> Client:
+    return Client("http://127.0.0.1:9/v1", api_key=KEY, transport=handler, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_completion_becomes_an_exchange_and_usage_is_counted() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=COMPLETION)
+
+    client = _client(httpx.MockTransport(handler))
+    exchange = client.chat(REQUEST)
+    assert exchange.kind == "completion"
+    assert exchange.json == COMPLETION
+    assert seen[0].headers["authorization"] == f"Bearer {KEY}"
+    assert json.loads(seen[0].content) == REQUEST
+    assert (client.spend.requests, client.spend.prompt_tokens, client.spend.completion_tokens) == (
+        1,
+        3,
+        1,
+    )
+
+
+def test_a_stream_is_parsed_as_it_arrives() -> None:
+    chunk = b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}'
+    events = b"data: " + chunk + b"\n\ndata: [DONE]\n\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=events)
+
+    exchange = _client(httpx.MockTransport(handler)).chat({**REQUEST, "stream": True})
+    assert exchange.kind == "stream"
+    assert [p.kind for p in exchange.transcript.payloads] == ["chunk", "done"]
+
+
+def test_429_is_retried_after_the_advertised_delay() -> None:
+    answers = [
+        httpx.Response(429, headers={"retry-after": "7"}, json={"error": {"message": "slow"}})
+    ]
+    answers.append(httpx.Response(200, json=COMPLETION))
+    waits: list[float] = []
+    client = _client(httpx.MockTransport(lambda r: answers.pop(0)), sleep=waits.append)
+    assert client.chat(REQUEST).status == 200
+    assert waits == [7.0]
+    assert client.spend.requests == 2
+
+
+def test_429_is_returned_as_is_when_retry_is_off() -> None:
+    client = _client(
+        httpx.MockTransport(lambda r: httpx.Response(429, json={"error": {"message": "x"}}))
+    )
+    assert client.chat(REQUEST, retry=False).status == 429
+
+
+def test_402_stops_the_run() -> None:
+    client = _client(
+        httpx.MockTransport(lambda r: httpx.Response(402, json={"error": {"message": "pay"}}))
+    )
+    with pytest.raises(BudgetExhausted, match="402"):
+        client.chat(REQUEST)
+
+
+def test_the_request_budget_is_enforced() -> None:
+    client = _client(
+        httpx.MockTransport(lambda r: httpx.Response(200, json=COMPLETION)),
+        budget=Budget(max_requests=2),
+    )
+    client.chat(REQUEST)
+    client.chat(REQUEST)
+    with pytest.raises(BudgetExhausted, match="request budget"):
+        client.chat(REQUEST)
+
+
+def test_the_token_budget_is_enforced() -> None:
+    client = _client(
+        httpx.MockTransport(lambda r: httpx.Response(200, json=COMPLETION)),
+        budget=Budget(max_completion_tokens=1),
+    )
+    client.chat(REQUEST)
+    with pytest.raises(BudgetExhausted, match="token budget"):
+        client.chat(REQUEST)
+
+
+def test_a_body_over_the_cap_is_cut() -> None:
+    big = b"x" * 5000
+    client = _client(
+        httpx.MockTransport(lambda r: httpx.Response(200, content=big)),
+        limits=Limits(max_body_bytes=1000),
+    )
+    assert len(client.chat(REQUEST).body) == 1000
+
+
+def test_an_endless_stream_is_cut_at_the_event_cap() -> None:
+    def endless() -> object:
+        while True:
+            yield b'data: {"x": 1}\n\n'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=endless())  # type: ignore[arg-type]
+
+    exchange = _client(httpx.MockTransport(handler), limits=Limits(max_events=50)).chat(
+        {**REQUEST, "stream": True}
+    )
+    assert exchange.transcript.stream.cut_off == "events"
+
+
+def test_an_unreachable_target_never_shows_the_key() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"refused {request.headers['authorization']}")
+
+    with pytest.raises(TargetUnreachable) as raised:
+        _client(httpx.MockTransport(refuse)).chat(REQUEST)
+    assert KEY not in str(raised.value)
+    assert raised.value.__cause__ is None
+
+
+def test_models_lists_ids_in_order() -> None:
+    listing = {
+        "object": "list",
+        "data": [{"id": "b", "object": "model"}, {"id": "a", "object": "model"}],
+    }
+    client = _client(httpx.MockTransport(lambda r: httpx.Response(200, json=listing)))
+    assert client.models() == ["b", "a"]
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    now = datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("3") == 3.0
+    assert retry_after_seconds("Thu, 01 Jan 2026 00:00:05 GMT", now=lambda: now) == 5.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
