@@ -16,12 +16,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, get_args
 
 from conformance._errors import NotApplicable
 from conformance._sse import EventStream, parse_event_stream
 
 Kind = Literal["completion", "stream", "error"]
+Intent = Literal["no_key", "bad_key", "unknown_model", "malformed_json", "wrong_method"]
+INTENTS: tuple[Intent, ...] = get_args(Intent)
 PayloadKind = Literal["chunk", "done", "error", "not_json"]
 
 DONE: Final = "[DONE]"
@@ -327,7 +329,10 @@ class Exchange:
     """One request and what came back: status, headers, body and, for streams, the events.
 
     ``request`` is the JSON body that was sent, or None when it was not recorded (a raw stream
-    file): checks that compare the answer with the request then do not apply.
+    file, or a body that was not JSON): checks that compare the answer with the request then
+    do not apply. ``intent`` names a deliberately broken request (one of :data:`INTENTS`: no
+    key, a bad key, an unknown model, malformed JSON, a wrong method) whose expected answer the
+    profile documents.
     """
 
     request: Mapping[str, Any] | None
@@ -337,6 +342,7 @@ class Exchange:
     stream: EventStream | None = None
     label: str = ""
     elapsed_s: float | None = None
+    intent: Intent | None = None
 
     @classmethod
     def from_http(
@@ -348,13 +354,14 @@ class Exchange:
         body: bytes,
         label: str = "",
         elapsed_s: float | None = None,
+        intent: Intent | None = None,
     ) -> Exchange:
         """Build an exchange from a whole recorded answer, parsing an event stream if any."""
         lowered = {name.lower(): value for name, value in headers.items()}
         stream = None
         if _expects_stream(request, status, lowered):
             stream = parse_event_stream(body)
-        return cls(request, status, lowered, body, stream, label, elapsed_s)
+        return cls(request, status, lowered, body, stream, label, elapsed_s, intent)
 
     @cached_property
     def kind(self) -> Kind:

@@ -6,6 +6,8 @@ A fixture is a YAML (or JSON) document::
     source: where it comes from (a vendor page, an issue URL)
     profile: openai-compatible   # the profile that judges it (default: openai-compatible)
     expect: [stream.terminator]  # the checks it must trip; [] or absent for a good exchange
+    intent: bad_key              # optional: the request was broken on purpose (no_key, bad_key,
+                                 # unknown_model, malformed_json, wrong_method)
     request: {...}               # the JSON request body; absent when it was not recorded
     response:
       status: 200
@@ -34,7 +36,7 @@ from typing import Any
 import yaml
 
 from conformance._errors import ConfigError
-from conformance._exchange import Exchange
+from conformance._exchange import INTENTS, Exchange
 
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
 _BODY_FORMS = ("body", "text", "base64", "events")
@@ -112,6 +114,9 @@ def load_fixture(path: Path) -> Fixture:
     expect = data.get("expect", [])
     if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
         raise ConfigError(f"{path}: field 'expect' must be a list of check IDs")
+    intent = data.get("intent")
+    if intent is not None and intent not in INTENTS:
+        raise ConfigError(f"{path}: field 'intent' must be one of {list(INTENTS)}, got {intent!r}")
     profile = data.get("profile")
     if profile is not None and not isinstance(profile, str):
         raise ConfigError(f"{path}: field 'profile' must be a profile id or path")
@@ -121,6 +126,7 @@ def load_fixture(path: Path) -> Fixture:
         headers={str(k): str(v) for k, v in headers.items()},
         body=_body(response, path),
         label=str(path),
+        intent=intent,
     )
     return Fixture(
         path=path,

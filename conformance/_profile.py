@@ -16,6 +16,7 @@ from typing import Any, Literal, cast, get_args
 import yaml
 
 from conformance._errors import ConfigError
+from conformance._exchange import INTENTS, Intent
 from conformance._schemas import SchemaValidator, validator
 
 DEFAULT_PROFILE = "openai-compatible"
@@ -38,6 +39,7 @@ class Profile:
     error_schema: str
     error_fields_schema: str | None
     finish_reasons: frozenset[str]
+    error_statuses: Mapping[Intent, frozenset[int]]
     usage_without_include: UsageWithoutInclude
     stop_sequence: StopSequence
 
@@ -145,6 +147,20 @@ def _schema_ref(data: Mapping[str, Any], dotted: str, path: Path) -> str:
     return ref
 
 
+def _error_statuses(data: Mapping[str, Any], path: Path) -> dict[Intent, frozenset[int]]:
+    table = _field(data, "error_statuses", path, dict)
+    statuses: dict[Intent, frozenset[int]] = {}
+    for intent in INTENTS:
+        codes = table.get(intent)
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, int) for c in codes):
+            raise ConfigError(f"{path}: field 'error_statuses.{intent}' must be a list of statuses")
+        statuses[intent] = frozenset(codes)
+    unknown = set(table) - set(INTENTS)
+    if unknown:
+        raise ConfigError(f"{path}: field 'error_statuses' has unknown keys {sorted(unknown)}")
+    return statuses
+
+
 @functools.cache
 def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     """Load a shipped profile by ID, or a user's profile file by path."""
@@ -166,6 +182,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         if fields_ref is None
         else _schema_ref(data, "schemas.error_fields", path),
         finish_reasons=frozenset(reasons),
+        error_statuses=_error_statuses(data, path),
         usage_without_include=cast(
             UsageWithoutInclude,
             _choice(data, "streaming.usage_without_include", path, get_args(UsageWithoutInclude)),

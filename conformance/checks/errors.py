@@ -60,6 +60,21 @@ def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Vi
     )
 
 
+@check("errors.status_code", requirement_id="CC-ERROR-05", kinds=("completion", "stream", "error"))
+def documented_status(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A request broken in a known way (no key, unknown model, ...) gets its documented status."""
+    if exchange.intent is None:
+        raise NotApplicable("the request was not broken on purpose")
+    expected = profile.error_statuses[exchange.intent]
+    if exchange.status not in expected:
+        yield Violation(
+            "status",
+            " or ".join(map(str, sorted(expected))),
+            exchange.status,
+            f"a request with {exchange.intent.replace('_', ' ')} got {exchange.status}",
+        )
+
+
 def _quota_error(exchange: Exchange) -> bool:
     body = exchange.json
     error = body.get("error") if isinstance(body, dict) else None
