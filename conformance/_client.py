@@ -15,13 +15,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from conformance._errors import BudgetExhausted, TargetUnreachable
-from conformance._exchange import Exchange
+from conformance._exchange import Exchange, Intent
 from conformance._sse import EventStreamParser
+
+# A key no target issues: what the bad-key scenario sends.
+_WRONG_KEY = "conformance-wrong-key-0000000000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,14 +165,17 @@ class Client:
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
         label: str = "",
+        auth: Literal["key", "none", "bad"] = "key",
+        intent: Intent | None = None,
     ) -> Exchange:
         """Send one request (retrying 429/503 when asked) and read the answer within limits.
 
-        ``body`` is a JSON document, raw bytes (for malformed-JSON scenarios) or None.
+        ``body`` is a JSON document, raw bytes (for malformed-JSON scenarios) or None; ``auth``
+        sends the key, no key, or a wrong one; ``intent`` is recorded on the exchange.
         """
         attempt = 0
         while True:
-            exchange = self._once(body, method, url or self.chat_url, headers, label)
+            exchange = self._once(body, method, url or self.chat_url, headers, label, auth, intent)
             if exchange.status == 402:
                 raise BudgetExhausted("the target answered 402 Payment Required: out of credits")
             if not retry or exchange.status not in (429, 503) or attempt >= self._retries:
@@ -185,6 +191,8 @@ class Client:
         url: str,
         headers: Mapping[str, str] | None,
         label: str,
+        auth: Literal["key", "none", "bad"],
+        intent: Intent | None,
     ) -> Exchange:
         self.spend.take_request(self.budget)
         content = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
@@ -192,6 +200,10 @@ class Client:
         request = self._http.build_request(
             method, url, content=content, headers={**extra, **(headers or {})}
         )
+        if auth == "none":
+            request.headers.pop("Authorization", None)
+        elif auth == "bad":
+            request.headers["Authorization"] = f"Bearer {_WRONG_KEY}"
         started = time.monotonic()
         try:
             response = self._http.send(request, stream=True)
@@ -202,9 +214,8 @@ class Client:
         except httpx.TransportError as error:
             raise TargetUnreachable(f"{method} {url}: {type(error).__name__}") from None
         try:
-            exchange = self._read(
-                response, body if isinstance(body, Mapping) else None, started, label
-            )
+            sent = body if isinstance(body, Mapping) else None
+            exchange = self._read(response, sent, started, label, intent)
         finally:
             response.close()
         if exchange.kind != "error":
@@ -217,6 +228,7 @@ class Client:
         request: Mapping[str, Any] | None,
         started: float,
         label: str,
+        intent: Intent | None,
     ) -> Exchange:
         limits = self.limits
         headers = {name.lower(): value for name, value in response.headers.items()}
@@ -250,9 +262,9 @@ class Client:
             pass  # a dropped connection, likewise
         body = b"".join(chunks)
         elapsed = time.monotonic() - started
+        status = response.status_code
         if parser is not None:
-            return Exchange(
-                request, response.status_code, headers, body, parser.close(), label, elapsed
-            )
+            stream = parser.close()
+            return Exchange(request, status, headers, body, stream, label, elapsed, intent)
         body = body[: limits.max_body_bytes]
-        return Exchange(request, response.status_code, headers, body, None, label, elapsed)
+        return Exchange(request, status, headers, body, None, label, elapsed, intent)

@@ -1,0 +1,214 @@
+"""Targeted scenarios: what generation cannot judge, each one request with a purpose.
+
+A scenario builds one :class:`Probe` for the model under test. The checks judge the exchange;
+the scenario only decides what to send and which feature it needs: a feature the target refuses
+with a clean 4xx (an error answer in the documented envelope) is reported as skipped with the
+reason, while a feature accepted and ignored is caught by the feature's own checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance._exchange import Intent
+
+Auth = Literal["key", "none", "bad"]
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One request: its body (JSON, raw bytes or none), method, credentials and intent."""
+
+    body: Mapping[str, Any] | bytes | None
+    method: str = "POST"
+    auth: Auth = "key"
+    intent: Intent | None = None
+    retry: bool = True  # retry 429/503 after Retry-After; off where the 429 itself is judged
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    build: Callable[[str], Probe]
+    feature: str | None = None  # a clean 4xx means the target does not offer it: skipped
+    needs_key: bool = False  # auth scenarios mean nothing against a target without a key
+
+
+def _ask(model: str, text: str = "Say hello in three words.", **params: Any) -> dict[str, Any]:
+    messages = [{"role": "user", "content": text}]
+    return {"model": model, "messages": messages, "max_tokens": 16, **params}
+
+
+_WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+_TIME_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "description": "Get the local time in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+_TOOLS = [_WEATHER_TOOL, _TIME_TOOL]
+_PLACE = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "country": {"type": "string"}},
+    "required": ["city", "country"],
+    "additionalProperties": False,
+}
+_WEATHER_QUESTION = "What is the weather in Paris? Use get_weather."
+
+
+Build = Callable[[str], Probe]
+
+
+def _scenario(
+    name: str, description: str, feature: str | None = None, needs_key: bool = False
+) -> Callable[[Build], Build]:
+    def register(build: Build) -> Build:
+        SCENARIOS.append(Scenario(name, description, build, feature, needs_key))
+        return build
+
+    return register
+
+
+SCENARIOS: list[Scenario] = []
+
+
+@_scenario("plain", "a short completion: shape, usage, finish reason")
+def _plain(model: str) -> Probe:
+    return Probe(_ask(model))
+
+
+@_scenario("n2", "two choices, indexed 0 and 1", feature="n")
+def _n2(model: str) -> Probe:
+    return Probe(_ask(model, n=2, temperature=1))
+
+
+@_scenario("max_tokens.length", "a cap of 1 token: finish_reason length", feature="max_tokens")
+def _length(model: str) -> Probe:
+    return Probe(_ask(model, "Count from one to fifty in words.", max_tokens=1))
+
+
+@_scenario("stop", "a stop sequence never appears in the content", feature="stop")
+def _stop(model: str) -> Probe:
+    return Probe(_ask(model, "Count from one to ten in words, separated by spaces.", stop=["five"]))
+
+
+@_scenario("logprobs", "logprobs with two alternatives per token", feature="logprobs")
+def _logprobs(model: str) -> Probe:
+    return Probe(_ask(model, logprobs=True, top_logprobs=2))
+
+
+@_scenario("format.json_object", "JSON mode: the content is JSON", feature="response_format")
+def _json_object(model: str) -> Probe:
+    text = "Reply with a JSON object holding one key, greeting."
+    return Probe(_ask(model, text, response_format={"type": "json_object"}))
+
+
+@_scenario("format.json_schema", "strict structured output", feature="response_format")
+def _json_schema(model: str) -> Probe:
+    spec = {"name": "place", "strict": True, "schema": _PLACE}
+    fmt = {"type": "json_schema", "json_schema": spec}
+    return Probe(_ask(model, "Name a city and its country.", response_format=fmt))
+
+
+@_scenario("tools.auto", "tools offered, tool_choice auto", feature="tools")
+def _tools_auto(model: str) -> Probe:
+    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="auto"))
+
+
+@_scenario("tools.required", "tool_choice required yields a call", feature="tools")
+def _tools_required(model: str) -> Probe:
+    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="required"))
+
+
+@_scenario("tools.named", "a named tool_choice yields that tool", feature="tools")
+def _tools_named(model: str) -> Probe:
+    choice = {"type": "function", "function": {"name": "get_time"}}
+    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice=choice))
+
+
+@_scenario("tools.none", "tool_choice none yields no call", feature="tools")
+def _tools_none(model: str) -> Probe:
+    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="none"))
+
+
+@_scenario("stream", "a stream without include_usage", feature="stream")
+def _stream(model: str) -> Probe:
+    return Probe(_ask(model, stream=True))
+
+
+@_scenario("stream.include_usage", "a stream with its usage chunk", feature="stream_options")
+def _stream_usage(model: str) -> Probe:
+    return Probe(_ask(model, stream=True, stream_options={"include_usage": True}))
+
+
+@_scenario("stream.n2", "two choices streamed, interleaved", feature="n")
+def _stream_n2(model: str) -> Probe:
+    usage = {"include_usage": True}
+    return Probe(_ask(model, stream=True, n=2, temperature=1, stream_options=usage))
+
+
+@_scenario("stream.tools", "a streamed forced tool call", feature="tools")
+def _stream_tools(model: str) -> Probe:
+    return Probe(_ask(model, _WEATHER_QUESTION, stream=True, tools=_TOOLS, tool_choice="required"))
+
+
+@_scenario("stream.invalid", "a stream request that fails validation gets a JSON error")
+def _stream_invalid(model: str) -> Probe:
+    return Probe(_ask(model, stream=True, temperature=5))
+
+
+@_scenario("invalid.empty_messages", "an empty messages list is refused")
+def _empty_messages(model: str) -> Probe:
+    return Probe({"model": model, "messages": [], "max_tokens": 16})
+
+
+@_scenario("invalid.malformed_json", "a body that is not JSON is refused")
+def _malformed(model: str) -> Probe:
+    return Probe(b'{"model": "' + model.encode() + b'", "messages": [', intent="malformed_json")
+
+
+@_scenario("invalid.unknown_model", "an unknown model is refused")
+def _unknown_model(model: str) -> Probe:
+    return Probe(_ask("conformance-no-such-model-0"), intent="unknown_model")
+
+
+@_scenario("invalid.wrong_method", "GET on the endpoint is refused")
+def _wrong_method(model: str) -> Probe:
+    return Probe(None, method="GET", intent="wrong_method")
+
+
+@_scenario("auth.no_key", "a request without a key gets 401", needs_key=True)
+def _no_key(model: str) -> Probe:
+    return Probe(_ask(model), auth="none", intent="no_key")
+
+
+@_scenario("auth.bad_key", "a request with a wrong key gets 401", needs_key=True)
+def _bad_key(model: str) -> Probe:
+    return Probe(_ask(model), auth="bad", intent="bad_key")
+
+
+@_scenario("lenient.unknown_parameter", "an unknown extra parameter: accepted or refused cleanly")
+def _unknown_parameter(model: str) -> Probe:
+    # The contract allows both answers (OpenAI refuses, OpenRouter ignores): the checks judge
+    # only what it fixes, the shape of whichever answer comes back.
+    return Probe(_ask(model, x_conformance_probe=1))
