@@ -24,7 +24,7 @@ from conformance._exchange import Exchange, Intent
 from conformance._sse import EventStreamParser
 
 # A key no target issues: what the bad-key scenario sends.
-_WRONG_KEY = "conformance-wrong-key-0000000000"
+WRONG_KEY = "conformance-wrong-key-0000000000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +203,7 @@ class Client:
         if auth == "none":
             request.headers.pop("Authorization", None)
         elif auth == "bad":
-            request.headers["Authorization"] = f"Bearer {_WRONG_KEY}"
+            request.headers["Authorization"] = f"Bearer {WRONG_KEY}"
         started = time.monotonic()
         try:
             response = self._http.send(request, stream=True)

@@ -1,0 +1,255 @@
+"""A live run: send the targeted and generated scenarios, judge every exchange, build the report.
+
+The report holds one verdict per check (a certification reads per requirement): failed if any
+exchange failed it (with the first failure's evidence and a curl that reproduces it), passed if
+it held wherever it applied, skipped with the reason if it never applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from typing import Any
+
+from conformance._client import WRONG_KEY, Budget, Client, Limits
+from conformance._errors import BudgetExhausted, TargetUnreachable
+from conformance._exchange import Exchange
+from conformance._profile import Profile
+from conformance._reproduce import curl
+from conformance._results import CheckResult
+from conformance._scenarios import SCENARIOS, Probe, Scenario
+from conformance.checks import REGISTRY, Check, run_checks
+from conformance.report import Entry, RunReport, Target
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    base_url: str
+    profile: Profile
+    model: str | None = None
+    api_key: str | None = None
+    api_key_env: str | None = None  # named in reproductions instead of the key itself
+    seed: int = 0
+    max_examples: int = 25
+    budget: Budget = field(default_factory=Budget)
+    limits: Limits = field(default_factory=Limits)
+    concurrency: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One exchange of the run with the verdicts of its checks."""
+
+    scenario: str
+    probe: Probe
+    exchange: Exchange
+    results: tuple[CheckResult, ...]
+
+
+def _refused_cleanly(exchange: Exchange, profile: Profile) -> str | None:
+    """Why a feature counts as unsupported: a 4xx in the error envelope; else None."""
+    if exchange.kind != "error" or not 400 <= exchange.status < 500 or exchange.status == 429:
+        return None
+    body = exchange.json
+    if not profile.error.is_valid(body):
+        return None
+    return f"{exchange.status} {str(body['error']['message'])[:160]}"
+
+
+def _judge(scenario: Scenario | str, probe: Probe, exchange: Exchange, profile: Profile) -> Judged:
+    name = scenario if isinstance(scenario, str) else scenario.name
+    results = tuple(run_checks(exchange, profile))
+    if isinstance(scenario, Scenario) and scenario.feature is not None:
+        refused = _refused_cleanly(exchange, profile)
+        if refused is not None:
+            reason = f"the target does not offer {scenario.feature}: it answered {refused}"
+            results = tuple(
+                r._replace(status="skipped", failures=(), reason=reason) for r in results
+            )
+    return Judged(name, probe, exchange, results)
+
+
+class Runner:
+    """Drives one run against one target."""
+
+    def __init__(self, options: RunOptions, progress: Progress) -> None:
+        self.options = options
+        self.progress = progress
+        self.client = Client(
+            options.base_url, api_key=options.api_key, budget=options.budget, limits=options.limits
+        )
+        self.judged: list[Judged] = []
+
+    def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
+        exchange = self.client.send(
+            probe.body,
+            method=probe.method,
+            retry=probe.retry,
+            auth=probe.auth,
+            intent=probe.intent,
+            label=scenario if isinstance(scenario, str) else scenario.name,
+        )
+        return _judge(scenario, probe, exchange, self.options.profile)
+
+    def model(self) -> str:
+        if self.options.model:
+            return self.options.model
+        models = self.client.models()
+        if not models:
+            raise TargetUnreachable(f"GET {self.client.base_url}/models lists no model")
+        self.progress(f"no --model given: using {models[0]!r}, the first model GET /models lists")
+        return models[0]
+
+    def targeted(self, model: str) -> None:
+        scenarios = [s for s in SCENARIOS if self.options.api_key or not s.needs_key]
+        with ThreadPoolExecutor(self.options.concurrency) as pool:
+            for judged in pool.map(lambda s: self.send(s, s.build(model)), scenarios):
+                self._record(judged)
+
+    def generated(self, model: str) -> None:
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import seed as with_seed
+
+        from conformance._generate import invalid_requests, valid_requests
+
+        profile, examples = self.options.profile, self.options.max_examples
+
+        # No shrinking: against a paid endpoint every shrink step is a request; the failing
+        # request is reported whole, with a curl that replays it.
+        @settings(
+            max_examples=examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @with_seed(self.options.seed)
+        @given(valid_requests(profile, model=model))
+        def valid(request: dict[str, Any]) -> None:
+            self._record(self.send("generated.valid", Probe(request)))
+
+        @settings(
+            max_examples=examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @with_seed(self.options.seed)
+        @given(invalid_requests(profile, model=model))
+        def invalid(case: Any) -> None:
+            self._record(
+                self.send(f"generated.invalid {case.field} ({case.rule})", Probe(case.request))
+            )
+
+        valid()
+        invalid()
+
+    def _record(self, judged: Judged) -> None:
+        self.judged.append(judged)
+        failed = [r.check for r in judged.results if r.status in ("failed", "error")]
+        verdict = "ok" if not failed else f"FAILED {', '.join(sorted(set(failed)))}"
+        self.progress(f"{judged.scenario:<40} {judged.exchange.status}  {verdict}")
+
+
+def _reproduce(options: RunOptions, judged: Judged) -> str:
+    """A curl for the probe; the key is named by its environment variable, never written."""
+    probe = judged.probe
+    url = f"{options.base_url.rstrip('/')}/chat/completions"
+    env = options.api_key_env or ("API_KEY" if options.api_key else None)
+    command = curl(
+        url, probe.body, api_key_env=env if probe.auth == "key" else None, method=probe.method
+    )
+    if probe.auth == "bad":
+        command += f" -H 'Authorization: Bearer {WRONG_KEY}'"
+    return command
+
+
+def _failed_entry(
+    options: RunOptions, check: Check, bad: list[tuple[Judged, CheckResult]], applied: int
+) -> Entry:
+    item, result = bad[0]
+    failure = result.failures[0] if result.failures else None
+    message = failure.message if failure else result.reason or ""
+    if len(bad) > 1:
+        message += f" (in {len(bad)} of {applied} exchanges)"
+    return Entry(
+        check=check.id,
+        requirement=check.requirement.id,
+        level=check.level,
+        status="failed" if result.status == "failed" else "error",
+        scenario=item.scenario,
+        message=message,
+        evidence={
+            "path": failure.path if failure else None,
+            "expected": failure.expected if failure else None,
+            "actual": failure.actual if failure else None,
+            "status": item.exchange.status,
+            "scenarios": sorted({judged.scenario for judged, _ in bad}),
+        },
+        reproduce=_reproduce(options, item),
+    )
+
+
+def aggregate(options: RunOptions, judged: Iterable[Judged]) -> tuple[Entry, ...]:
+    """One entry per registered check, from all the exchanges of the run."""
+    by_check: dict[str, list[tuple[Judged, CheckResult]]] = {check_id: [] for check_id in REGISTRY}
+    for item in judged:
+        for result in item.results:
+            by_check.setdefault(result.check, []).append((item, result))
+    entries = []
+    for check_id, verdicts in by_check.items():
+        check = REGISTRY[check_id]
+        bad = [(j, r) for j, r in verdicts if r.status in ("failed", "error")]
+        passed = sum(1 for _, r in verdicts if r.status == "passed")
+        if bad:
+            entries.append(_failed_entry(options, check, bad, len(bad) + passed))
+            continue
+        reasons = sorted({r.reason or "" for _, r in verdicts}) or ["no scenario exercised it"]
+        entries.append(
+            Entry(
+                check=check_id,
+                requirement=check.requirement.id,
+                level=check.level,
+                status="passed" if passed else "skipped",
+                scenario=f"{passed} exchange(s)" if passed else "",
+                message="" if passed else "; ".join(reasons)[:300],
+            )
+        )
+    return tuple(entries)
+
+
+def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> RunReport:
+    """Run the targeted and generated scenarios against the target and build the report."""
+    started_at, started = datetime.now(UTC), time.monotonic()
+    runner = Runner(options, progress)
+    with runner.client:
+        model = runner.model()
+        try:
+            runner.targeted(model)
+            if generated:
+                runner.generated(model)
+        except BudgetExhausted as spent:
+            progress(f"stopped: {spent}")
+            if not runner.judged:
+                raise
+    if not any(200 <= j.exchange.status < 300 for j in runner.judged):
+        raise TargetUnreachable("every request was refused: the run could not judge any answer")
+    spend = runner.client.spend
+    return RunReport(
+        tool_version=version("chat-conformance"),
+        target=Target(options.base_url, options.profile.id, model),
+        seed=options.seed,
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+        requests=spend.requests,
+        prompt_tokens=spend.prompt_tokens,
+        completion_tokens=spend.completion_tokens,
+        entries=aggregate(options, runner.judged),
+    )
