@@ -1,0 +1,140 @@
+"""``conformance run``: options, the embedded reference router, reports, and the exit code."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import secrets
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from conformance._client import Budget
+from conformance._errors import BudgetExhausted, ConfigError, TargetUnreachable
+from conformance._profile import DEFAULT_PROFILE, load_profile
+from conformance._run import RunOptions, run
+from conformance.report import RENDERERS, RunReport, parse_report_option
+
+EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+@contextlib.contextmanager
+def _target(
+    base_url: str | None, profile: str, api_key: str | None
+) -> Iterator[tuple[str, str | None]]:
+    """The target's base URL and key: the given one, or the embedded reference router's."""
+    if base_url is not None:
+        yield base_url, api_key
+        return
+    from conformance.reference import serve_in_thread
+
+    key = secrets.token_urlsafe(16)  # a fresh key, so the auth scenarios are judged too
+    with serve_in_thread(profile=profile, api_key=key) as url:
+        yield url, key
+
+
+def _summary(report: RunReport) -> Iterator[str]:
+    yield ""
+    yield f"{'area':<16} {'level':<7} {'passed':>6} {'failed':>6} {'skipped':>7} {'errors':>6}"
+    for (area, level), counts in report.by_area_and_level().items():
+        yield (
+            f"{area:<16} {level:<7} {counts['passed']:>6} {counts['failed']:>6} "
+            f"{counts['skipped']:>7} {counts['error']:>6}"
+        )
+    for entry in report.entries:
+        if entry.status in ("failed", "error"):
+            yield ""
+            yield f"{entry.level} {entry.check} [{entry.scenario}]: {entry.message}"
+            yield f"  reproduce: {entry.reproduce}"
+    verdict = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
+    yield ""
+    yield (
+        f"{verdict}: {report.count('passed')} passed, {report.count('failed')} failed, "
+        f"{report.count('skipped')} skipped; {report.requests} requests, "
+        f"{report.completion_tokens} completion tokens; seed {report.seed}"
+    )
+
+
+@click.command("run")
+@click.option(
+    "--base-url",
+    default=None,
+    help="Everything before /chat/completions. Default: the embedded reference router.",
+)
+@click.option(
+    "--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile id or YAML path."
+)
+@click.option(
+    "--model", default=None, help="Model id. Default: the first model GET …/models lists."
+)
+@click.option(
+    "--api-key-env", default=None, metavar="VAR", help="Environment variable holding the API key."
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed that reproduces the run (printed when not given)."
+)
+@click.option(
+    "--max-examples", type=int, default=25, show_default=True, help="Generated requests per kind."
+)
+@click.option("--max-requests", type=int, default=150, show_default=True, help="Request budget.")
+@click.option(
+    "--max-completion-tokens", type=int, default=5000, show_default=True, help="Token budget."
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT:PATH",
+    help="json, junit or markdown; repeatable.",
+)
+def run_command(
+    base_url: str | None,
+    profile: str,
+    model: str | None,
+    api_key_env: str | None,
+    seed: int | None,
+    max_examples: int,
+    max_requests: int,
+    max_completion_tokens: int,
+    reports: tuple[str, ...],
+) -> None:
+    """Judge a live endpoint (or the embedded reference router) against a profile."""
+    try:
+        outputs = [parse_report_option(option) for option in reports]
+        chosen = load_profile(profile)
+        api_key = None
+        if api_key_env is not None:
+            api_key = os.environ.get(api_key_env)
+            if not api_key:
+                raise ConfigError(f"--api-key-env {api_key_env}: the variable is not set")
+        seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
+        with _target(base_url, profile, api_key) as (url, key):
+            click.echo(f"conformance run: target {url}, profile {chosen.id}, seed {seed}")
+            options = RunOptions(
+                base_url=url,
+                profile=chosen,
+                model=model,
+                api_key=key,
+                api_key_env=api_key_env,
+                seed=seed,
+                max_examples=max_examples,
+                budget=Budget(
+                    max_requests=max_requests, max_completion_tokens=max_completion_tokens
+                ),
+            )
+            report = run(options, progress=lambda line: click.echo(f"  {line}"))
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except (TargetUnreachable, BudgetExhausted) as error:
+        click.echo(f"error: the run could not be completed: {error}", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    for kind, path in outputs:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(RENDERERS[kind](report), encoding="utf-8")
+    for line in _summary(report):
+        click.echo(line)
+    sys.exit(EXIT_CONFORMANT if report.conformant else EXIT_NOT_CONFORMANT)
