@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 import click
 
 from conformance._errors import ConfigError, ConformanceError
-from conformance._profile import load_profile, profile_names
+from conformance._profile import DEFAULT_PROFILE, load_profile, profile_names
 from conformance._requirements import requirements
 from conformance._validate import describe, summary
 from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
+from conformance.reference import FAULTS, run_server
 
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
 
@@ -120,3 +121,44 @@ def validate(files: tuple[Path, ...], profile: str | None) -> None:
         raise SystemExit(EXIT_NOT_CONFORMANT)
     if any(r.status == "error" for v in verdicts for r in v.results):
         raise SystemExit(EXIT_INCOMPLETE)
+
+
+@main.command("serve")
+@click.option(
+    "--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile id or YAML path."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0: any free port.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="Misbehave in this way (repeatable); see `conformance faults`.",
+)
+@click.option(
+    "--api-key",
+    default=None,
+    metavar="KEY",
+    help="Require 'Authorization: Bearer KEY' (default: any key or none is accepted).",
+)
+@_clean_errors
+def serve(profile: str, host: str, port: int, faults: tuple[str, ...], api_key: str | None) -> None:
+    """Run the reference router for model reference-model (compliant unless --fault is given)."""
+    run_server(
+        host=host, port=port, faults=faults, api_key=api_key, profile=profile, announce=click.echo
+    )
+
+
+@main.command("faults")
+def list_faults() -> None:
+    """List the reference router's faults, each with the checks it trips."""
+    width = max(len(name) for name in FAULTS)
+    for fault in FAULTS.values():
+        click.echo(f"{fault.name:<{width}}  {fault.description}  [{', '.join(fault.trips)}]")

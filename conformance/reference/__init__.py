@@ -1,0 +1,51 @@
+"""The reference router: a real HTTP server for ``reference-model``, compliant unless told not to.
+
+It is the suite's own target (``conformance run`` without ``--base-url``), the proof that the
+checks can pass, and, through its faults, the proof that each of them can fail::
+
+    with serve_in_thread(faults=["no-done"], api_key="sk-test") as base_url:
+        ...  # POST f"{base_url}/chat/completions" with "Authorization: Bearer sk-test"
+
+Decisions a user can rely on:
+
+- **Model.** One model, ``reference-model``: a deterministic toy (see
+  :mod:`conformance.reference._model`): tokens are whitespace-led words, prompt tokens are the
+  words of the messages, and the answer depends only on the messages, ``seed`` and the choice
+  index (not the index at ``temperature: 0``).
+- **Key.** ``api_key`` (``--api-key``) makes ``Authorization: Bearer <key>`` required (401
+  otherwise, also on ``/models``); without it any key, or none, is accepted.
+- **Throttling.** A request carrying ``X-Reference-Throttle: <seconds>`` gets 429 with
+  ``Retry-After: <seconds>`` (1 when the value is not a number); nothing else is ever throttled.
+- **Mid-stream errors.** ``X-Reference-Stream-Error: <n>`` ends a stream after n chunks with
+  ``data: {"error": {...}}`` (OpenAI's form) and no ``[DONE]``.
+- **Size.** Bodies above 1 MiB get 413.
+- **Faults.** :data:`FAULTS` is the catalogue (``conformance faults`` lists it); each is one
+  realistic deviation, and names the checks it trips.
+"""
+
+from __future__ import annotations
+
+from conformance.reference._app import (
+    MAX_BODY_BYTES,
+    STREAM_ERROR_HEADER,
+    THROTTLE_HEADER,
+    create_app,
+)
+from conformance.reference._faults import FAULTS, Fault, FaultSet
+from conformance.reference._instances import instance
+from conformance.reference._model import MODEL_ID
+from conformance.reference._server import run_server, serve_in_thread
+
+__all__ = [
+    "create_app",
+    "Fault",
+    "FAULTS",
+    "FaultSet",
+    "instance",
+    "MAX_BODY_BYTES",
+    "MODEL_ID",
+    "run_server",
+    "serve_in_thread",
+    "STREAM_ERROR_HEADER",
+    "THROTTLE_HEADER",
+]

@@ -1,0 +1,370 @@
+"""The reference router as an ASGI application (Starlette).
+
+Routes, under ``prefix`` (default ``/v1``):
+
+- ``POST /chat/completions``: the toy model, JSON or an event stream;
+- ``GET /models`` and ``GET /models/{id}``: the one model, ``reference-model``, in OpenAI's shapes.
+
+A chat request goes through these steps, each answering with OpenAI's error envelope
+``{"error": {"message", "type", "param", "code"}}`` when it fails:
+
+1. the key (401; only when the router was given one: without a key, any key or none passes);
+2. the throttle header ``X-Reference-Throttle: <seconds>`` (429 with ``Retry-After``);
+3. the body size (413 above :data:`MAX_BODY_BYTES`), then JSON (400, ``NaN`` refused too);
+4. the profile's request schema (400 whose ``param`` is the top-level field of the first schema
+   error), before any stream starts, so a broken stream request gets a JSON 400;
+5. the model (404, code ``model_not_found``), then what the router cannot do (400).
+
+Other methods on the endpoint get 405 and unknown paths 404, in the same envelope. The header
+``X-Reference-Stream-Error: <n>`` interrupts a stream after n chunks with an OpenAI-style error
+event (a compliant mid-stream error, for clients and proxies to be tested against).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Final
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from conformance._errors import ConfigError
+from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
+from conformance._schemas import SchemaError
+from conformance.reference._faults import ErrorReply, FaultSet, Turn
+from conformance.reference._model import MODEL_ID, Params, generate
+from conformance.reference._wire import (
+    Meta,
+    completion_body,
+    error_body,
+    frame,
+    stream_events,
+)
+
+__all__ = ["MAX_BODY_BYTES", "STREAM_ERROR_HEADER", "THROTTLE_HEADER", "create_app"]
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+THROTTLE_HEADER: Final = "x-reference-throttle"
+STREAM_ERROR_HEADER: Final = "x-reference-stream-error"
+_CREATED: Final = 1_700_000_000
+_MESSAGE_LIMIT: Final = 300
+
+
+class _Refusal(Exception):
+    """An error answer decided while handling a request."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        kind: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reply = ErrorReply(status, error_body(message, kind, param, code), dict(headers or {}))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _top_field(error: SchemaError, body: Mapping[str, Any]) -> str | None:
+    """The top-level request field a schema error is about."""
+    path = error.path
+    if path.startswith("$."):
+        return path[2:].split(".", 1)[0].split("[", 1)[0]
+    if path.startswith("$['"):
+        return path[3:].split("']", 1)[0]
+    if error.keyword == "required":  # at the root: the missing field itself
+        missing = [name for name in ("model", "messages") if name not in body]
+        if missing:
+            return missing[0]
+        quoted = error.expected.split("'")
+        return quoted[1] if len(quoted) > 2 else None
+    return None
+
+
+def _code(error: SchemaError) -> str:
+    return {"required": "missing_required_parameter", "type": "invalid_type"}.get(
+        error.keyword, "invalid_value"
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+def _seconds(value: str | None, default: int) -> int:
+    return int(value) if value is not None and value.strip().isdigit() else default
+
+
+class _Router:
+    def __init__(self, faults: FaultSet, api_key: str | None, profile: Profile) -> None:
+        self.faults = faults
+        self.api_key = api_key
+        self.profile = profile
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {"x-request-id": f"req_{uuid.uuid4().hex}", **(extra or {})}
+
+    def json(
+        self, body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        return Response(
+            json.dumps(body, ensure_ascii=False).encode(),
+            status_code=status,
+            headers=self._headers(headers),
+            media_type=self.faults.media_type("application/json"),
+        )
+
+    def error(self, reply: ErrorReply) -> Response:
+        reply = self.faults.error(reply)
+        return self.json(reply.body, reply.status, reply.headers)
+
+    def stream(self, frames: list[bytes]) -> Response:
+        async def send() -> AsyncIterator[bytes]:
+            for item in frames:
+                yield item
+
+        return StreamingResponse(
+            send(),
+            headers=self._headers({"cache-control": "no-cache"}),
+            media_type=self.faults.media_type("text/event-stream"),
+        )
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def authorize(self, request: Request) -> None:
+        if self.api_key is None or self.faults.bypasses("auth"):
+            return
+        challenge = {"www-authenticate": 'Bearer realm="reference-router"'}
+        header = request.headers.get("authorization")
+        if header is None:
+            raise _Refusal(
+                401,
+                "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
+                headers=challenge,
+            )
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self.api_key.encode()
+        ):
+            raise _Refusal(
+                401, "Incorrect API key provided.", code="invalid_api_key", headers=challenge
+            )
+
+    def throttle(self, request: Request) -> None:
+        value = request.headers.get(THROTTLE_HEADER)
+        if value is None:
+            return
+        seconds = _seconds(value, 1)
+        raise _Refusal(
+            429,
+            f"Rate limit reached for {MODEL_ID}: the request asked to be throttled "
+            f"({THROTTLE_HEADER}). Try again in {seconds}s.",
+            kind="requests",
+            code="rate_limit_exceeded",
+            headers={
+                "retry-after": str(seconds),
+                "x-ratelimit-limit-requests": "60",
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": f"{seconds}s",
+            },
+        )
+
+    async def read_json(self, request: Request) -> Any:
+        length = request.headers.get("content-length", "")
+        too_large = _Refusal(
+            413,
+            f"The request body exceeds the router's limit of {MAX_BODY_BYTES} bytes.",
+            code="request_too_large",
+        )
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            raise too_large
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise too_large
+            chunks.append(chunk)
+        try:
+            return json.loads(b"".join(chunks), parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError):
+            raise _Refusal(
+                400,
+                "We could not parse the JSON body of your request. The body must be a JSON "
+                "object in UTF-8.",
+            ) from None
+
+    def validate(self, body: Any) -> _Refusal | None:
+        if not isinstance(body, dict):
+            return _Refusal(400, "The request body must be a JSON object.")
+        if self.faults.bypasses("validation"):
+            return None
+        validator = self.profile.request
+        if validator.is_valid(body):
+            return None
+        found = validator.explain(body, limit=1)
+        if not found:
+            return _Refusal(400, "The request breaks the request schema.")
+        error = found[0]
+        message = _clip(f"Invalid request at {error.path}: {error.message}")
+        return _Refusal(400, message, param=_top_field(error, body), code=_code(error))
+
+    def supported(self, body: Mapping[str, Any], params: Params) -> None:
+        model = body.get("model")
+        if model != MODEL_ID:
+            raise _Refusal(
+                404,
+                f"The model {str(model)[:80]!r} does not exist; this router serves {MODEL_ID!r}.",
+                param="model",
+                code="model_not_found",
+            )
+        if params.forced is not None and params.forced not in {t.name for t in params.tools}:
+            raise _Refusal(
+                400,
+                f"tool_choice names {params.forced!r}, which is not among the tools offered.",
+                param="tool_choice",
+                code="invalid_value",
+            )
+        if params.stream and any(tool.kind == "custom" for tool in params.tools):
+            raise _Refusal(
+                400,
+                "Custom tools are not supported with stream: true by this router.",
+                param="tools",
+                code="unsupported_parameter",
+            )
+
+    # -- endpoints -------------------------------------------------------------------------------
+
+    async def chat(self, request: Request) -> Response:
+        try:
+            self.authorize(request)
+            self.throttle(request)
+            body = await self.read_json(request)
+            refusal = self.validate(body)
+            if refusal is not None:
+                streamed = isinstance(body, dict) and body.get("stream") is True
+                if streamed and self.faults.invalid_stream_as_event:
+                    return self._error_stream(refusal.reply)
+                raise refusal
+            params = Params.from_request(body, keep_stop=self.profile.stop_sequence == "included")
+            self.supported(body, params)
+            return self._answer(request, self.faults.params(params))
+        except _Refusal as refusal:
+            return self.error(refusal.reply)
+
+    def _error_stream(self, reply: ErrorReply) -> Response:
+        error = reply.body["error"]
+        event = {"error": {"object": "error", **error, "code": reply.status}}
+        return self.stream([frame(event), frame("[DONE]")])
+
+    def _answer(self, request: Request, params: Params) -> Response:
+        try:
+            completion = generate(params)
+        except ConfigError as error:
+            param = "response_format" if params.format == "json_schema" else "tools"
+            raise _Refusal(
+                400, f"Unsupported schema: {error}", param=param, code="unsupported_schema"
+            ) from None
+        completion = self.faults.completion(completion, params)
+        meta = Meta(f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time()), MODEL_ID)
+        turn = Turn(params, completion, meta)
+        if not params.stream:
+            return self.json(self.faults.body(completion_body(completion, params, meta), turn))
+        always = self.profile.usage_without_include == "always"
+        interrupt = request.headers.get(STREAM_ERROR_HEADER)
+        events = stream_events(
+            completion,
+            params,
+            meta,
+            usage_chunk=params.include_usage or always,
+            error_after=None if interrupt is None else _seconds(interrupt, 1),
+        )
+        events = self.faults.events(events, turn)
+        return self.stream(self.faults.frames([frame(event) for event in events]))
+
+    def _model(self) -> dict[str, Any]:
+        return {"id": MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "conformance"}
+
+    async def models(self, request: Request) -> Response:
+        try:
+            self.authorize(request)
+        except _Refusal as refusal:
+            return self.error(refusal.reply)
+        return self.json({"object": "list", "data": [self._model()]})
+
+    async def model(self, request: Request) -> Response:
+        try:
+            self.authorize(request)
+        except _Refusal as refusal:
+            return self.error(refusal.reply)
+        name = request.path_params["model"]
+        if name != MODEL_ID:
+            unknown = _Refusal(
+                404,
+                f"The model {name[:80]!r} does not exist.",
+                param="model",
+                code="model_not_found",
+            )
+            return self.error(unknown.reply)
+        return self.json(self._model())
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+        where = f"{request.method} {request.url.path}"
+        if status == 405:
+            allowed = headers.get("Allow", "")
+            refusal = _Refusal(
+                405,
+                f"Method not allowed: {where}; this endpoint accepts {allowed}.",
+                code="method_not_allowed",
+                headers=headers,
+            )
+        elif status == 404:
+            refusal = _Refusal(404, f"Unknown request URL: {where}.", code="unknown_url")
+        else:
+            refusal = _Refusal(
+                status,
+                "The reference router failed to handle the request.",
+                kind="server_error",
+            )
+        return self.error(refusal.reply)
+
+
+def create_app(
+    *,
+    faults: tuple[str, ...] | list[str] = (),
+    api_key: str | None = None,
+    profile: str = DEFAULT_PROFILE,
+    prefix: str = "/v1",
+) -> Starlette:
+    """The reference router: compliant, unless ``faults`` names deviations from the catalogue.
+
+    Raises ConfigError for an unknown fault or profile.
+    """
+    router = _Router(FaultSet(faults), api_key or None, load_profile(profile))
+    prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    app = Starlette(
+        routes=[
+            Route(f"{prefix}/chat/completions", router.chat, methods=["POST"]),
+            Route(f"{prefix}/models", router.models, methods=["GET"]),
+            Route(f"{prefix}/models/{{model:path}}", router.model, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: router.http_error, Exception: router.http_error},
+    )
+    app.state.faults = router.faults.names
+    return app

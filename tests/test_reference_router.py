@@ -1,0 +1,476 @@
+"""The reference router over real sockets: compliant by default, and each fault trips its checks.
+
+One uvicorn server on 127.0.0.1 hosts the compliant router at /compliant/v1 and one router per
+fault at /<fault>/v1, so every fault is served by a real HTTP stack without a server per fault.
+The invariants (DESIGN.md "The reference router"):
+
+- the compliant router passes every check on a set of requests that exercises every check;
+- each fault trips the checks it names (and the same request fails nothing on the compliant
+  router);
+- every registered check is tripped by at least one fault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from conformance import Exchange, load_profile, run_checks
+from conformance._exchange import Intent
+from conformance._results import CheckResult
+from conformance.checks import REGISTRY
+from conformance.cli import main
+from conformance.reference import (
+    FAULTS,
+    MAX_BODY_BYTES,
+    MODEL_ID,
+    STREAM_ERROR_HEADER,
+    THROTTLE_HEADER,
+    create_app,
+    serve_in_thread,
+)
+
+KEY = "sk-reference-test-key"
+PROFILE = load_profile()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request: its body (JSON, raw bytes, or none), method, key, extra headers, intent."""
+
+    body: Mapping[str, Any] | bytes | None
+    method: str = "POST"
+    auth: Literal["key", "none", "bad"] = "key"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    intent: Intent | None = None
+    status: int = 200  # what the compliant router answers
+
+
+def _ask(text: str = "Say hello in three words.", **params: Any) -> dict[str, Any]:
+    return {"model": MODEL_ID, "messages": [{"role": "user", "content": text}], **params}
+
+
+def _tool(name: str, **properties: Any) -> dict[str, Any]:
+    parameters = {"type": "object", "properties": properties, "required": sorted(properties)}
+    return {"type": "function", "function": {"name": name, "parameters": parameters}}
+
+
+TOOLS = [
+    _tool("get_weather", city={"type": "string"}, days={"type": "integer", "minimum": 1}),
+    _tool("get_time", city={"type": "string"}, zone={"enum": ["utc", "local"]}),
+]
+WEATHER = "What is the weather in Paris? Use get_weather."
+BOTH = "Use get_weather and get_time for Paris."
+PLACE = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string", "minLength": 2},
+        "country": {"type": "string"},
+        "population": {"type": "integer", "minimum": 0},
+        "tags": {"type": "array", "items": {"enum": ["big", "old"]}, "minItems": 1},
+        "mayor": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "required": ["city", "country", "population", "tags", "mayor"],
+    "additionalProperties": False,
+}
+SCHEMA_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "place", "strict": True, "schema": PLACE},
+}
+CUSTOM_TOOL = {"type": "custom", "custom": {"name": "run_sql", "description": "Run SQL"}}
+
+
+PROBES: dict[str, Probe] = {
+    "plain": Probe(_ask()),
+    "seeded": Probe(_ask(seed=7, temperature=0, max_completion_tokens=50)),
+    "n2": Probe(_ask(n=2, temperature=1)),
+    "length": Probe(_ask("Count from one to fifty.", max_tokens=2)),
+    "stop": Probe(_ask("Count from one to ten.", stop=["five", "\n\n"])),
+    "logprobs": Probe(_ask(logprobs=True, top_logprobs=2)),
+    "json_object": Probe(_ask(response_format={"type": "json_object"})),
+    "json_schema": Probe(_ask("Name a city.", response_format=SCHEMA_FORMAT)),
+    "think": Probe(_ask("Is 91 prime?", separate_reasoning=True)),
+    "tools_auto": Probe(_ask(WEATHER, tools=TOOLS, tool_choice="auto")),
+    "tools_auto_text": Probe(_ask("Say hi.", tools=TOOLS)),
+    "tools_required": Probe(_ask("Hello.", tools=TOOLS, tool_choice="required")),
+    "tools_named": Probe(
+        _ask(
+            WEATHER, tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_time"}}
+        )
+    ),
+    "tools_allowed": Probe(
+        _ask(
+            WEATHER,
+            tools=TOOLS,
+            tool_choice={
+                "type": "allowed_tools",
+                "allowed_tools": {
+                    "mode": "required",
+                    "tools": [{"type": "function", "function": {"name": "get_time"}}],
+                },
+            },
+        )
+    ),
+    "tools_none": Probe(_ask(WEATHER, tools=TOOLS, tool_choice="none")),
+    "tools_parallel": Probe(_ask(BOTH, tools=TOOLS)),
+    "tools_custom": Probe(
+        _ask(
+            "Count the users.",
+            tools=[*TOOLS, CUSTOM_TOOL],
+            tool_choice={"type": "custom", "custom": {"name": "run_sql"}},
+        )
+    ),
+    "stream": Probe(_ask(stream=True)),
+    "stream_usage": Probe(_ask(stream=True, stream_options={"include_usage": True})),
+    "stream_n2": Probe(
+        _ask(stream=True, n=2, temperature=1, stream_options={"include_usage": True})
+    ),
+    "stream_logprobs": Probe(_ask(stream=True, logprobs=True, top_logprobs=3)),
+    "stream_length": Probe(_ask(stream=True, max_tokens=2, stream_options={"include_usage": True})),
+    "stream_tools": Probe(_ask(WEATHER, stream=True, tools=TOOLS, tool_choice="required")),
+    "stream_tools_parallel": Probe(_ask(BOTH, stream=True, tools=TOOLS)),
+    "stream_json": Probe(_ask(stream=True, response_format=SCHEMA_FORMAT)),
+    "stream_interrupted": Probe(_ask(stream=True), headers={STREAM_ERROR_HEADER: "3"}),
+    "invalid": Probe(_ask(temperature=5), status=400),
+    "invalid_nested": Probe(
+        {"model": MODEL_ID, "messages": [{"role": "wizard", "content": "hi"}]}, status=400
+    ),
+    "stream_invalid": Probe(_ask(stream=True, n=0), status=400),
+    "empty_messages": Probe({"model": MODEL_ID, "messages": []}, status=400),
+    "malformed_json": Probe(
+        b'{"model": "reference-model", "messages": [', intent="malformed_json", status=400
+    ),
+    "unknown_model": Probe(
+        {"model": "no-such-model", "messages": [{"role": "user", "content": "Hi"}]},
+        intent="unknown_model",
+        status=404,
+    ),
+    "wrong_method": Probe(None, method="GET", intent="wrong_method", status=405),
+    "no_key": Probe(_ask(), auth="none", intent="no_key", status=401),
+    "bad_key": Probe(_ask(), auth="bad", intent="bad_key", status=401),
+    "throttle": Probe(_ask(), headers={THROTTLE_HEADER: "2"}, status=429),
+}
+
+# fault -> the probes that show it; the catalogue names the checks it must trip.
+FAULT_PROBES: dict[str, tuple[str, ...]] = {
+    "no-done": ("stream",),
+    "double-done": ("stream",),
+    "missing-blank-lines": ("stream",),
+    "invalid-utf8": ("stream",),
+    "data-not-json": ("stream",),
+    "wrong-chunk-object": ("stream",),
+    "content-type-plain": ("plain", "stream"),
+    "azure-metadata-chunk": ("stream",),
+    "id-changes": ("stream",),
+    "index-counter": ("stream",),
+    "n-multiplexed": ("stream_n2",),
+    "role-every-delta": ("stream",),
+    "no-finish-reason": ("stream", "plain"),
+    "ignore-include-usage": ("stream_usage",),
+    "usage-on-finish-chunk": ("stream_usage",),
+    "usage-every-chunk": ("stream",),
+    "usage-arithmetic": ("plain",),
+    "empty-success": ("plain",),
+    "arguments-object": ("tools_required",),
+    "arguments-not-json": ("tools_required",),
+    "tool-calls-delta-object": ("stream_tools",),
+    "tool-call-index-missing": ("stream_tools",),
+    "tool-call-index-constant": ("stream_tools_parallel",),
+    "tool-call-name-repeated": ("stream_tools",),
+    "tool-call-start-without-name": ("stream_tools",),
+    "tool-calls-dropped-in-stream": ("stream_tools",),
+    "tool-calls-leaked-as-text": ("tools_required",),
+    "stop-instead-of-tool-calls": ("tools_auto",),
+    "tool-call-when-none": ("tools_none",),
+    "forced-tool-ignored": ("tools_required", "tools_named"),
+    "finish-reason-eos": ("plain",),
+    "exceed-max-tokens": ("length",),
+    "stop-at-cap-says-stop": ("length",),
+    "stop-sequence-included": ("stop",),
+    "ignore-n": ("n2",),
+    "invalid-json-mode": ("json_object",),
+    "schema-violating-output": ("json_schema",),
+    "ignore-logprobs": ("logprobs",),
+    "legacy-logprobs": ("logprobs",),
+    "top-logprobs-wrong": ("logprobs",),
+    "think-in-content": ("think",),
+    "accept-invalid": ("invalid",),
+    "error-event-200": ("stream_invalid",),
+    "vllm-error-envelope": ("invalid",),
+    "error-fields-missing": ("invalid",),
+    "retry-after-missing": ("throttle",),
+    "unknown-model-500": ("unknown_model",),
+    "auth-ignored": ("bad_key",),
+    "mid-stream-error-malformed": ("stream_interrupted",),
+}
+
+Send = Callable[[str, str], Exchange]
+
+
+@pytest.fixture(scope="module")
+def send() -> Iterator[Send]:
+    """send(router, probe) -> the exchange, each sent once per module."""
+    mounts = [Mount("/compliant", app=create_app(api_key=KEY))]
+    mounts += [Mount(f"/{name}", app=create_app(faults=[name], api_key=KEY)) for name in FAULTS]
+    answers: dict[tuple[str, str], Exchange] = {}
+    with (
+        serve_in_thread(Starlette(routes=mounts), prefix="") as root,
+        httpx.Client(timeout=10) as client,
+    ):
+
+        def exchange(router: str, name: str) -> Exchange:
+            if (router, name) not in answers:
+                answers[router, name] = _send(client, f"{root}/{router}/v1", PROBES[name])
+            return answers[router, name]
+
+        yield exchange
+
+
+def _send(client: httpx.Client, base_url: str, probe: Probe) -> Exchange:
+    headers = dict(probe.headers)
+    if probe.auth == "key":
+        headers["Authorization"] = f"Bearer {KEY}"
+    elif probe.auth == "bad":
+        headers["Authorization"] = "Bearer sk-wrong"
+    if isinstance(probe.body, bytes):
+        content = probe.body
+        headers["Content-Type"] = "application/json"
+    else:
+        content = None
+    response = client.request(
+        probe.method,
+        f"{base_url}/chat/completions",
+        content=content,
+        json=probe.body if isinstance(probe.body, Mapping) else None,
+        headers=headers,
+    )
+    return Exchange.from_http(
+        request=probe.body if isinstance(probe.body, Mapping) else None,
+        status=response.status_code,
+        headers=dict(response.headers),
+        body=response.content,
+        label=base_url,
+        intent=probe.intent,
+    )
+
+
+def _results(exchange: Exchange) -> list[CheckResult]:
+    return run_checks(exchange, PROFILE)
+
+
+def _failed(exchange: Exchange) -> dict[str, str]:
+    return {
+        r.check: "; ".join(f.message for f in r.failures) or (r.reason or "")
+        for r in _results(exchange)
+        if r.status in ("failed", "error")
+    }
+
+
+@pytest.mark.parametrize("name", list(PROBES))
+def test_the_compliant_router_passes_every_check(send: Send, name: str) -> None:
+    exchange = send("compliant", name)
+    assert exchange.status == PROBES[name].status, exchange.body[:300]
+    assert _failed(exchange) == {}
+
+
+def test_the_probes_make_every_check_pass_somewhere(send: Send) -> None:
+    passed = {
+        r.check
+        for name in PROBES
+        for r in _results(send("compliant", name))
+        if r.status == "passed"
+    }
+    assert set(REGISTRY) - passed == set()
+
+
+def test_every_fault_has_probes() -> None:
+    assert set(FAULT_PROBES) == set(FAULTS)
+    assert all(set(probes) <= set(PROBES) for probes in FAULT_PROBES.values())
+
+
+@pytest.mark.parametrize("fault", list(FAULT_PROBES))
+def test_each_fault_trips_the_checks_it_names(send: Send, fault: str) -> None:
+    tripped: dict[str, str] = {}
+    for name in FAULT_PROBES[fault]:
+        assert _failed(send("compliant", name)) == {}
+        tripped |= _failed(send(fault, name))
+    assert set(FAULTS[fault].trips) <= set(tripped), tripped
+
+
+def test_every_check_is_tripped_by_some_fault(send: Send) -> None:
+    tripped = {
+        check
+        for fault, probes in FAULT_PROBES.items()
+        for name in probes
+        for check in _failed(send(fault, name))
+    }
+    assert set(REGISTRY) - tripped == set()
+
+
+def test_all_faults_at_once_still_answer_every_probe() -> None:
+    """Faults compose: no combination of hooks breaks the router itself (no 500)."""
+    with (
+        serve_in_thread(faults=list(FAULTS), api_key=KEY) as base_url,
+        httpx.Client(timeout=10) as client,
+    ):
+        for name, probe in PROBES.items():
+            exchange = _send(client, base_url, probe)
+            assert exchange.status < 500 or name == "unknown_model", (name, exchange.body[:200])
+            assert _failed(exchange) or PROBES[name].status != 200
+
+
+def test_every_check_is_named_by_some_fault() -> None:
+    named = {check for fault in FAULTS.values() for check in fault.trips}
+    assert named <= set(REGISTRY)
+    assert set(REGISTRY) - named == set()
+
+
+# --- the router's own contract, beyond the checks ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def router() -> Iterator[httpx.Client]:
+    """The compliant router without a key: any key or none is accepted."""
+    with serve_in_thread() as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+        yield client
+
+
+def _content(response: httpx.Response) -> str:
+    return str(response.json()["choices"][0]["message"]["content"])
+
+
+def test_without_a_key_any_key_or_none_is_accepted(router: httpx.Client) -> None:
+    body = _ask()
+    plain = router.post("/chat/completions", json=body)
+    keyed = router.post("/chat/completions", json=body, headers={"Authorization": "Bearer x"})
+    assert plain.status_code == keyed.status_code == 200
+    assert _content(plain) == _content(keyed)  # deterministic
+
+
+def test_models_lists_the_one_model_in_openai_shape(router: httpx.Client) -> None:
+    listing = router.get("/models").json()
+    assert listing["object"] == "list"
+    assert [model["id"] for model in listing["data"]] == [MODEL_ID]
+    assert listing["data"][0]["object"] == "model"
+    assert router.get(f"/models/{MODEL_ID}").json()["id"] == MODEL_ID
+    missing = router.get("/models/other")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "model_not_found"
+
+
+def test_a_key_is_required_on_models_too(send: Send) -> None:
+    with httpx.Client(timeout=10) as client:
+        base = send("compliant", "plain").label
+        assert client.get(f"{base}/models").status_code == 401
+        keyed = client.get(f"{base}/models", headers={"Authorization": f"Bearer {KEY}"})
+        assert keyed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [("invalid", "temperature"), ("invalid_nested", "messages"), ("empty_messages", "messages")],
+)
+def test_a_400_names_the_top_level_field(send: Send, name: str, param: str) -> None:
+    error = send("compliant", name).json["error"]
+    assert (error["type"], error["param"]) == ("invalid_request_error", param)
+
+
+def test_a_broken_stream_request_gets_json_not_a_stream(send: Send) -> None:
+    exchange = send("compliant", "stream_invalid")
+    assert (exchange.status, exchange.media_type) == (400, "application/json")
+    assert exchange.json["error"]["param"] == "n"
+
+
+def test_oversized_bodies_unknown_paths_and_methods_get_the_envelope(router: httpx.Client) -> None:
+    big = router.post("/chat/completions", content=b"x" * (MAX_BODY_BYTES + 1))
+    assert big.status_code == 413
+    assert big.json()["error"]["code"] == "request_too_large"
+    nowhere = router.post("/completions", json={})
+    assert nowhere.status_code == 404
+    assert set(nowhere.json()["error"]) == {"message", "type", "param", "code"}
+    wrong = router.delete("/chat/completions")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "POST")
+    not_json = router.post("/chat/completions", content=b'{"model": NaN}')
+    assert not_json.status_code == 400
+
+
+def test_throttle_sets_retry_after_from_the_header(router: httpx.Client) -> None:
+    throttled = router.post("/chat/completions", json=_ask(), headers={THROTTLE_HEADER: "7"})
+    assert throttled.status_code == 429
+    assert throttled.headers["retry-after"] == "7"
+    assert throttled.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_a_stream_has_one_token_per_delta_and_equals_the_completion(router: httpx.Client) -> None:
+    body = _ask(seed=1, logprobs=True, top_logprobs=2)
+    whole = router.post("/chat/completions", json=body).json()
+    streamed = router.post("/chat/completions", json={**body, "stream": True}).text
+    chunks = [json.loads(line[6:]) for line in streamed.splitlines() if line.startswith("data: {")]
+    deltas = [c["choices"][0]["delta"].get("content") for c in chunks[1:-1]]
+    assert "".join(deltas) == whole["choices"][0]["message"]["content"]
+    assert len(deltas) == whole["usage"]["completion_tokens"]
+    assert streamed.endswith("data: [DONE]\n\n")
+    assert all(len(c["choices"][0]["logprobs"]["content"]) == 1 for c in chunks[1:-1])
+
+
+def test_a_profile_that_keeps_stop_sequences_and_always_streams_usage(tmp_path: Path) -> None:
+    path = tmp_path / "lenient.yaml"
+    path.write_text(
+        "extends: openai-compatible\nid: lenient\ntitle: t\n"
+        "streaming: {usage_without_include: always}\nstop_sequence: included\n"
+    )
+    profile = load_profile(str(path))
+    stop = PROBES["stop"].body
+    assert isinstance(stop, Mapping)
+    with serve_in_thread(profile=str(path)) as base_url, httpx.Client(timeout=10) as client:
+        for body in (_ask(stream=True), stop):
+            response = client.post(f"{base_url}/chat/completions", json=body)
+            exchange = Exchange.from_http(
+                request=body,
+                status=response.status_code,
+                headers=dict(response.headers),
+                body=response.content,
+            )
+            assert [r.check for r in run_checks(exchange, profile) if r.status == "failed"] == []
+            assert exchange.answer.usage is not None
+    assert str(stop["stop"][0]) in str(exchange.answer.choices[0].content)
+
+
+def test_the_server_stops_when_the_block_ends() -> None:
+    with serve_in_thread() as base_url:
+        assert httpx.get(f"{base_url}/models").status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base_url}/models", timeout=2)
+
+
+def test_faults_are_listed_with_their_checks() -> None:
+    result = CliRunner().invoke(main, ["faults"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len(lines) == len(FAULTS)
+    for fault in FAULTS.values():
+        (line,) = [line for line in lines if line.split()[0] == fault.name]
+        assert fault.description in line
+        assert all(check in line for check in fault.trips)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "no-such-fault"], "unknown fault(s) no-such-fault"),
+        (["--profile", "no-such-profile"], "unknown profile"),
+    ],
+)
+def test_serve_refuses_bad_options_with_exit_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "0", *args])
+    assert result.exit_code == 2
+    assert message in result.output
