@@ -137,7 +137,7 @@ _CATALOGUE: Final = (
         events=hook.on_entries(hook.role_always),
     ),
     Fault(
-        "no-hook.finish-reason",
+        "no-finish-reason",
         "finish_reason is never set (§8.16)",
         ("stream.finish_reason", "response.schema"),
         completion=hook.finish(None, None),
@@ -150,8 +150,8 @@ _CATALOGUE: Final = (
         params=hook.on_params(include_usage=False),
     ),
     Fault(
-        "usage-on-hook.finish-chunk",
-        "the usage rides on the hook.finish chunk, not a choices: [] chunk (§8.8: llama.cpp)",
+        "usage-on-finish-chunk",
+        "the usage rides on the finish chunk, not a choices: [] chunk (§8.8: llama.cpp)",
         ("stream.usage.requested",),
         events=hook.usage_on_finish,
     ),
@@ -218,7 +218,7 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "tool-calls-dropped-in-stream",
-        'streams drop tool calls and hook.finish with "stop" (§8.14: Ollama)',
+        'streams drop tool calls and finish with "stop" (§8.14: Ollama)',
         ("tool_calls.forced",),
         events=hook.drop_calls,
     ),
@@ -248,7 +248,7 @@ _CATALOGUE: Final = (
     ),
     # hook.finish reasons, caps, stop sequences
     Fault(
-        "hook.finish-reason-eos",
+        "finish-reason-eos",
         'finish_reason "eos_token" instead of "stop" (TGI native)',
         ("choices.finish_reason",),
         completion=hook.finish("stop", "eos_token"),
@@ -310,8 +310,8 @@ _CATALOGUE: Final = (
         params=hook.one_more_alternative,
     ),
     Fault(
-        "hook.think-in-content",
-        "reasoning comes inside the content as a <hook.think> block (§8.22)",
+        "think-in-content",
+        "reasoning comes inside the content as a <think> block (§8.22)",
         ("reasoning.separated",),
         completion=hook.each_output(hook.think),
     ),
