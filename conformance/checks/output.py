@@ -30,9 +30,19 @@ def _response_format(exchange: Exchange) -> Mapping[str, Any]:
     return response_format
 
 
-def _judged(choice: Choice) -> bool:
-    """A choice whose content the response format binds: finished, not a refusal or a call."""
-    return not (choice.cut_short or choice.refusal or (choice.tool_calls and not choice.content))
+def _stop_sequences(exchange: Exchange) -> list[str]:
+    stop = exchange.requested.get("stop")
+    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    return [s for s in sequences if isinstance(s, str) and s]
+
+
+def _judged(exchange: Exchange, choice: Choice) -> bool:
+    """A choice whose content the response format binds: finished by the model itself (not by
+    the cap, a filter or a requested stop sequence, any of which may cut the JSON), and not a
+    refusal or a tool call."""
+    if choice.cut_short or choice.refusal or (choice.tool_calls and not choice.content):
+        return False
+    return not (choice.finish_reason == "stop" and _stop_sequences(exchange))
 
 
 @check("response_format.json", requirement_id="CC-FORMAT-01", kinds=("completion", "stream"))
@@ -40,7 +50,7 @@ def content_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]
     """With a JSON response_format, the content of a finished choice is JSON text."""
     _response_format(exchange)
     for choice in exchange.answer.choices:
-        if not _judged(choice):
+        if not _judged(exchange, choice):
             continue
         try:
             json.loads(choice.content or "")
@@ -72,7 +82,7 @@ def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vio
     except (jsonschema_rs.ValidationError, ValueError, jsonschema.SchemaError) as bad:
         raise NotApplicable(f"the request's schema cannot be compiled: {bad}") from None
     for choice in exchange.answer.choices:
-        if not _judged(choice):
+        if not _judged(exchange, choice):
             continue
         try:
             document = json.loads(choice.content or "")
@@ -170,6 +180,9 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
     cap = _cap(exchange)
     if requested_n(exchange) != 1:
         raise NotApplicable("usage cannot be attributed to one of several choices")
+    if _stop_sequences(exchange):
+        # A stop sequence completed on the cap-th token is a "stop" (vLLM reports it so).
+        raise NotApplicable("a stop sequence may end the choice exactly at the cap")
     tokens = completion_tokens(exchange.answer.usage)
     if tokens is None:
         raise NotApplicable("the answer reports no completion token count")
@@ -188,9 +201,7 @@ def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Viola
     """A stop sequence does not appear in the returned content."""
     if profile.stop_sequence != "excluded":
         raise NotApplicable(f"profile {profile.id} lets the content include the stop sequence")
-    stop = exchange.requested.get("stop")
-    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
-    sequences = [s for s in sequences if isinstance(s, str) and s]
+    sequences = _stop_sequences(exchange)
     if not sequences:
         raise NotApplicable("no stop sequence was requested")
     for choice in exchange.answer.choices:

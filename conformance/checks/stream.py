@@ -307,16 +307,16 @@ def tool_calls_start(exchange: Exchange, profile: Profile) -> Iterator[Violation
 @check("stream.tool_calls.repeat", requirement_id="CC-STREAM-09", kinds=("stream",))
 def tool_calls_not_repeated(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Later fragments of a streamed tool call do not repeat its id or name."""
-    started: set[tuple[int, int]] = set()
+    seen: dict[tuple[int, int], set[str]] = {}  # the fields each call has already carried
     repeats: dict[tuple[int, int], list[str]] = {}
     for path, choice, index, fragment in _fragments(exchange.transcript):
-        key = (choice, index)
-        if key not in started:
-            started.add(key)
-            continue
+        carried = seen.setdefault((choice, index), set())
         for field, value in (("id", fragment.get("id")), ("function.name", _name(fragment))):
-            if _nonempty(value):
-                repeats.setdefault(key, []).append(f"{path}.{field}")
+            if not _nonempty(value):
+                continue
+            if field in carried:  # a late first arrival is stream.tool_calls.start's finding
+                repeats.setdefault((choice, index), []).append(f"{path}.{field}")
+            carried.add(field)
     for (choice, index), paths in sorted(repeats.items()):
         yield Violation(
             paths[0],
