@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from conformance._cli_run import run_command
 from conformance._errors import ConfigError, ConformanceError
 from conformance._profile import DEFAULT_PROFILE, load_profile, profile_names
 from conformance._requirements import requirements
@@ -162,3 +163,6 @@ def list_faults() -> None:
     width = max(len(name) for name in FAULTS)
     for fault in FAULTS.values():
         click.echo(f"{fault.name:<{width}}  {fault.description}  [{', '.join(fault.trips)}]")
+
+
+main.add_command(run_command)
