@@ -112,7 +112,8 @@ class Runner:
             for judged in pool.map(lambda s: self.send(s, s.build(model)), scenarios):
                 self._record(judged)
 
-    def generated(self, model: str) -> None:
+    def generated(self, model: str, *, invalid: bool = True) -> None:
+        """Send generated valid requests, then (unless ``invalid`` is off) invalid ones."""
         from hypothesis import HealthCheck, Phase, given, settings
         from hypothesis import seed as with_seed
 
@@ -131,7 +132,7 @@ class Runner:
         )
         @with_seed(self.options.seed)
         @given(valid_requests(profile, model=model))
-        def valid(request: dict[str, Any]) -> None:
+        def check_valid(request: dict[str, Any]) -> None:
             self._record(self.send("generated.valid", Probe(request)))
 
         @settings(
@@ -143,13 +144,14 @@ class Runner:
         )
         @with_seed(self.options.seed)
         @given(invalid_requests(profile, model=model))
-        def invalid(case: Any) -> None:
+        def check_invalid(case: Any) -> None:
             self._record(
                 self.send(f"generated.invalid {case.field} ({case.rule})", Probe(case.request))
             )
 
-        valid()
-        invalid()
+        check_valid()
+        if invalid:
+            check_invalid()
 
     def _record(self, judged: Judged) -> None:
         self.judged.append(judged)
