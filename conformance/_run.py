@@ -119,35 +119,29 @@ class Runner:
 
         from conformance._generate import invalid_requests, valid_requests
 
-        profile, examples = self.options.profile, self.options.max_examples
-
+        profile = self.options.profile
         # No shrinking: against a paid endpoint every shrink step is a request; the failing
         # request is reported whole, with a curl that replays it.
-        @settings(
-            max_examples=examples,
+        bounded = settings(
+            max_examples=self.options.max_examples,
             database=None,
             deadline=None,
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
+
+        @bounded
         @with_seed(self.options.seed)
         @given(valid_requests(profile, model=model))
         def check_valid(request: dict[str, Any]) -> None:
             self._record(self.send("generated.valid", Probe(request)))
 
-        @settings(
-            max_examples=examples,
-            database=None,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @bounded
         @with_seed(self.options.seed)
         @given(invalid_requests(profile, model=model))
         def check_invalid(case: Any) -> None:
-            self._record(
-                self.send(f"generated.invalid {case.field} ({case.rule})", Probe(case.request))
-            )
+            name = f"generated.invalid {case.field} ({case.rule})"
+            self._record(self.send(name, Probe(case.request)))
 
         check_valid()
         if invalid:
