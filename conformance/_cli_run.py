@@ -7,7 +7,7 @@ import os
 import random
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -34,6 +34,28 @@ def _target(
     key = secrets.token_urlsafe(16)  # a fresh key, so the auth scenarios are judged too
     with serve_in_thread(profile=profile, api_key=key) as url:
         yield url, key
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str], None]]:
+    """A live status line on a terminal (failures printed as they come); plain lines in CI."""
+    if not sys.stdout.isatty():
+        yield lambda line: click.echo(f"  {line}")
+        return
+    from rich.console import Console
+
+    console = Console()
+    judged = 0
+    with console.status("starting") as status:
+
+        def update(line: str) -> None:
+            nonlocal judged
+            judged += 1
+            if not line.endswith("  ok"):  # failures and notes stay on screen
+                console.print(f"  {line}", highlight=False)
+            status.update(f"{judged} exchanges judged · {line.split('  ')[0]}")
+
+        yield update
 
 
 def _summary(report: RunReport) -> Iterator[str]:
@@ -125,7 +147,8 @@ def run_command(
                     max_requests=max_requests, max_completion_tokens=max_completion_tokens
                 ),
             )
-            report = run(options, progress=lambda line: click.echo(f"  {line}"))
+            with _progress() as progress:
+                report = run(options, progress=progress)
     except ConfigError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
