@@ -8,19 +8,18 @@ not into an exchange, a log line or an exception message.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
 
 from conformance._errors import BudgetExhausted, TargetUnreachable
-from conformance._exchange import Exchange, Intent
+from conformance._exchange import Exchange, Intent, expects_stream
+from conformance._headers import retry_after_seconds
 from conformance._sse import EventStreamParser
 
 # A key no target issues: what the bad-key scenario sends.
@@ -75,24 +74,6 @@ class Spend:
                 self.prompt_tokens += max(prompt, 0)
             if isinstance(completion, int) and not isinstance(completion, bool):
                 self.completion_tokens += max(completion, 0)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def retry_after_seconds(value: str | None, now: Callable[[], datetime] = _utc_now) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date), if valid."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max((when - now()).total_seconds(), 0.0)
 
 
 class Client:
@@ -232,9 +213,7 @@ class Client:
     ) -> Exchange:
         limits = self.limits
         headers = {name.lower(): value for name, value in response.headers.items()}
-        streamed = (
-            response.status_code < 400 and request is not None and request.get("stream") is True
-        )
+        streamed = expects_stream(request, response.status_code, headers)
         parser = (
             EventStreamParser(
                 max_bytes=limits.max_body_bytes,

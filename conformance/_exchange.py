@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, Final, Literal, NamedTuple, get_args
 
 from conformance._errors import NotApplicable
+from conformance._headers import media_type
 from conformance._sse import EventStream, parse_event_stream
 
 Kind = Literal["completion", "stream", "error"]
@@ -47,11 +48,6 @@ class _NotJson:
 
 
 NOT_JSON: Final = _NotJson()
-
-
-def media_type(headers: Mapping[str, str]) -> str:
-    """The content type without parameters, lower-cased ("" when absent)."""
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
 def _loads(text: str | bytes) -> Any:
@@ -359,7 +355,7 @@ class Exchange:
         """Build an exchange from a whole recorded answer, parsing an event stream if any."""
         lowered = {name.lower(): value for name, value in headers.items()}
         stream = None
-        if _expects_stream(request, status, lowered):
+        if expects_stream(request, status, lowered):
             stream = parse_event_stream(body)
         return cls(request, status, lowered, body, stream, label, elapsed_s, intent)
 
@@ -397,9 +393,11 @@ class Exchange:
         return self.request
 
 
-def _expects_stream(
+def expects_stream(
     request: Mapping[str, Any] | None, status: int, headers: Mapping[str, str]
 ) -> bool:
+    """Whether the body is to be read as an event stream: a successful answer to a stream
+    request, or, when the request is unknown, one declared text/event-stream."""
     if status >= 400:
         return False
     if request is not None:

@@ -13,7 +13,12 @@ from typing import Any, TypeVar
 
 import click
 
-from conformance._cli_run import run_command
+from conformance._cli_run import (
+    EXIT_CONFIG,
+    EXIT_INCOMPLETE,
+    EXIT_NOT_CONFORMANT,
+    run_command,
+)
 from conformance._errors import ConfigError, ConformanceError
 from conformance._profile import DEFAULT_PROFILE, load_profile, profile_names
 from conformance._requirements import requirements
@@ -21,8 +26,6 @@ from conformance._validate import describe, summary
 from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
 from conformance.reference import FAULTS, run_server
-
-EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Iterator
 
 from conformance._errors import NotApplicable
 from conformance._exchange import NOT_JSON, Exchange
+from conformance._headers import retry_after_seconds
 from conformance._profile import Profile
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import schema_violations
@@ -83,13 +83,6 @@ def _quota_error(exchange: Exchange) -> bool:
     return "insufficient_quota" in (error.get("type"), error.get("code"))
 
 
-def _valid_retry_after(value: str) -> bool:
-    value = value.strip()
-    if value.isdigit():
-        return True
-    return email.utils.parsedate_to_datetime(value) is not None if value else False
-
-
 @check("errors.retry_after", requirement_id="CC-ERROR-04", kinds=("error",))
 def retry_after(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A 429 answer says when to retry with a valid Retry-After header."""
@@ -106,11 +99,7 @@ def retry_after(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
             "a 429 answer without Retry-After",
         )
         return
-    try:
-        valid = _valid_retry_after(value)
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
+    if retry_after_seconds(value) is None:
         yield Violation(
             "headers['retry-after']", "seconds or an HTTP date", value, "Retry-After is malformed"
         )
