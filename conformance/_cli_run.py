@@ -103,6 +103,13 @@ def _summary(report: RunReport) -> Iterator[str]:
 @click.option(
     "--max-examples", type=int, default=25, show_default=True, help="Generated requests per kind."
 )
+@click.option(
+    "--max-shrinks",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Requests spent making failing generated requests smaller (0: none).",
+)
 @click.option("--max-requests", type=int, default=150, show_default=True, help="Request budget.")
 @click.option(
     "--max-completion-tokens", type=int, default=5000, show_default=True, help="Token budget."
@@ -121,6 +128,7 @@ def run_command(
     api_key_env: str | None,
     seed: int | None,
     max_examples: int,
+    max_shrinks: int,
     max_requests: int,
     max_completion_tokens: int,
     reports: tuple[str, ...],
@@ -145,6 +153,7 @@ def run_command(
                 api_key_env=api_key_env,
                 seed=seed,
                 max_examples=max_examples,
+                max_shrinks=max_shrinks,
                 budget=Budget(
                     max_requests=max_requests, max_completion_tokens=max_completion_tokens
                 ),

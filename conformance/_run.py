@@ -7,8 +7,9 @@ it held wherever it applied, skipped with the reason if it never applied.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from conformance._profile import Profile
 from conformance._reproduce import curl
 from conformance._results import CheckResult
 from conformance._scenarios import SCENARIOS, Probe, Scenario
+from conformance._shrink import Body, shrink
 from conformance.checks import REGISTRY, Check, run_checks
 from conformance.report import Entry, RunReport, Target
 
@@ -37,6 +39,7 @@ class RunOptions:
     api_key_env: str | None = None  # named in reproductions instead of the key itself
     seed: int = 0
     max_examples: int = 25
+    max_shrinks: int = 10  # requests spent making failing generated requests smaller
     budget: Budget = field(default_factory=Budget)
     limits: Limits = field(default_factory=Limits)
     concurrency: int = 4
@@ -86,8 +89,9 @@ class Runner:
         )
         self.judged: list[Judged] = []
 
-    def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
-        exchange = self.client.send(
+    def exchange(self, scenario: Scenario | str, probe: Probe) -> Exchange:
+        """Send one probe and read the answer, unjudged."""
+        return self.client.send(
             probe.body,
             method=probe.method,
             retry=probe.retry,
@@ -95,7 +99,10 @@ class Runner:
             intent=probe.intent,
             label=scenario if isinstance(scenario, str) else scenario.name,
         )
-        return _judge(scenario, probe, exchange, self.options.profile)
+
+    def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
+        """Send one probe and judge the answer."""
+        return _judge(scenario, probe, self.exchange(scenario, probe), self.options.profile)
 
     def model(self) -> str:
         if self.options.model:
@@ -147,6 +154,46 @@ class Runner:
         if invalid:
             check_invalid()
 
+    def shrink(self) -> None:
+        """Make the first failing generated request of each failed check smaller, within
+        ``max_shrinks`` requests in all (see :mod:`conformance._shrink`)."""
+        budget = self.options.max_shrinks
+        first: dict[str, Judged] = {}
+        for judged in self.judged:
+            if judged.scenario.startswith("generated."):
+                for result in judged.results:
+                    if result.status == "failed":
+                        first.setdefault(result.check, judged)
+        for check_id, judged in first.items():
+            if budget <= 0:
+                return
+            try:
+                budget -= self._shrink_one(check_id, judged, budget)
+            except BudgetExhausted:
+                return
+
+    def _shrink_one(self, check_id: str, judged: Judged, budget: int) -> int:
+        """Shrink one failing request; return the requests it took."""
+        body = judged.probe.body
+        if not isinstance(body, Mapping):
+            return 0
+        validator = self.options.profile.request
+        valid = validator.is_valid(body)
+        name = f"{judged.scenario} (shrunk)"
+
+        def still_fails(candidate: Body) -> bool:
+            smaller = self.send(name, Probe(candidate))
+            self._record(smaller)
+            return any(r.check == check_id and r.status == "failed" for r in smaller.results)
+
+        _, spent = shrink(
+            body,
+            admissible=lambda candidate: validator.is_valid(candidate) == valid,
+            still_fails=still_fails,
+            budget=budget,
+        )
+        return spent
+
     def _record(self, judged: Judged) -> None:
         self.judged.append(judged)
         failed = [r.check for r in judged.results if r.status in ("failed", "error")]
@@ -167,10 +214,17 @@ def _reproduce(options: RunOptions, judged: Judged) -> str:
     return command
 
 
+def _size(body: Mapping[str, Any] | bytes | None) -> int:
+    if isinstance(body, Mapping):
+        return len(json.dumps(body))
+    return len(body or b"")
+
+
 def _failed_entry(
     options: RunOptions, check: Check, bad: list[tuple[Judged, CheckResult]], applied: int
 ) -> Entry:
-    item, result = bad[0]
+    # The smallest failing request is the one to show: after shrinking, usually the shrunk one.
+    item, result = min(bad, key=lambda pair: _size(pair[0].probe.body))
     failure = result.failures[0] if result.failures else None
     message = failure.message if failure else result.reason or ""
     if len(bad) > 1:
@@ -231,6 +285,7 @@ def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> R
             runner.targeted(model)
             if generated:
                 runner.generated(model)
+                runner.shrink()
         except BudgetExhausted as spent:
             progress(f"stopped: {spent}")
             if not runner.judged:

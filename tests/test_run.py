@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conformance._profile import load_profile
+from conformance._run import Judged, Runner, RunOptions, aggregate
+from conformance._scenarios import Probe
 from conformance.cli import main
 from conformance.reference import serve_in_thread
 
@@ -94,3 +98,45 @@ def test_configuration_errors_exit_2(args: tuple[str, ...], message: str) -> Non
     code, out = _run(*args)
     assert code == 2
     assert message in out
+
+
+BIG = {
+    "model": "reference-model",
+    "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi."}],
+    "max_tokens": 3,
+    "temperature": 0,
+    "seed": 1,
+    "user": "u-1",
+}
+
+
+@pytest.mark.parametrize("max_shrinks", [0, 5, 20])
+def test_a_failing_generated_request_is_shrunk_within_the_budget(max_shrinks: int) -> None:
+    options = RunOptions(
+        base_url="", profile=load_profile(), model="reference-model", max_shrinks=max_shrinks
+    )
+    with serve_in_thread(faults=["exceed-max-tokens"]) as url:
+        runner = Runner(replace(options, base_url=url), progress=lambda line: None)
+        with runner.client:
+            runner.judged.append(runner.send("generated.valid", Probe(BIG)))
+            runner.shrink()
+    first, *shrunk = runner.judged
+    assert _fails(first, "max_tokens.respected")
+    assert len(shrunk) <= max_shrinks
+    assert all(j.scenario == "generated.valid (shrunk)" for j in shrunk)
+    (entry,) = [e for e in aggregate(options, runner.judged) if e.check == "max_tokens.respected"]
+    shown = json.loads(entry.reproduce.split(" -d ", 1)[1].strip("'"))
+    if max_shrinks == 0:
+        assert shown == BIG
+    elif max_shrinks == 20:  # enough to drop everything the failure does not need
+        assert shown == {
+            "model": "reference-model",
+            "messages": BIG["messages"][-1:],
+            "max_tokens": 3,
+        }
+    else:
+        assert len(json.dumps(shown)) < len(json.dumps(BIG))
+
+
+def _fails(judged: Judged, check_id: str) -> bool:
+    return any(r.check == check_id and r.status == "failed" for r in judged.results)
