@@ -16,6 +16,7 @@ from conformance._client import Budget
 from conformance._errors import BudgetExhausted, ConfigError, TargetUnreachable
 from conformance._profile import DEFAULT_PROFILE, load_profile
 from conformance._run import RunOptions, run
+from conformance._scenarios import Scenario
 from conformance.report import RENDERERS, RunReport, parse_report_option
 
 # The exit codes of every command (DESIGN.md): conformant, not conformant, usage or
@@ -36,6 +37,12 @@ def _target(
     key = secrets.token_urlsafe(16)  # a fresh key, so the auth scenarios are judged too
     with serve_in_thread(profile=profile, api_key=key) as url:
         yield url, key
+
+
+def _embedded_scenarios() -> tuple[Scenario, ...]:
+    from conformance._embedded import EMBEDDED_SCENARIOS  # imports the reference router
+
+    return EMBEDDED_SCENARIOS
 
 
 @contextlib.contextmanager
@@ -154,6 +161,7 @@ def run_command(
                 seed=seed,
                 max_examples=max_examples,
                 max_shrinks=max_shrinks,
+                extra_scenarios=_embedded_scenarios() if base_url is None else (),
                 budget=Budget(
                     max_requests=max_requests, max_completion_tokens=max_completion_tokens
                 ),

@@ -14,6 +14,7 @@ def curl(
     *,
     api_key_env: str | None = None,
     method: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
     """The command line; the key appears only as ``$VAR``, never its value."""
     parts = ["curl", "-sS"]
@@ -25,6 +26,8 @@ def curl(
     if api_key_env:
         # Double quotes so the shell expands the variable when the user runs the command.
         parts += ["-H", f'"Authorization: Bearer ${api_key_env}"']
+    for name, value in (headers or {}).items():
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
     if body is not None:
         data = body.decode(errors="replace") if isinstance(body, bytes) else _compact(body)
         parts += ["-H", shlex.quote("Content-Type: application/json")]

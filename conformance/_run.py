@@ -43,6 +43,9 @@ class RunOptions:
     budget: Budget = field(default_factory=Budget)
     limits: Limits = field(default_factory=Limits)
     concurrency: int = 4
+    # Run beside the catalogue's own; the embedded run adds those that need the reference
+    # router's test headers (see conformance._embedded).
+    extra_scenarios: tuple[Scenario, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,7 @@ class Runner:
             method=probe.method,
             retry=probe.retry,
             auth=probe.auth,
+            headers=probe.headers,
             intent=probe.intent,
             label=scenario if isinstance(scenario, str) else scenario.name,
         )
@@ -114,7 +118,8 @@ class Runner:
         return models[0]
 
     def targeted(self, model: str) -> None:
-        scenarios = [s for s in SCENARIOS if self.options.api_key or not s.needs_key]
+        catalogue = [*SCENARIOS, *self.options.extra_scenarios]
+        scenarios = [s for s in catalogue if self.options.api_key or not s.needs_key]
         with ThreadPoolExecutor(self.options.concurrency) as pool:
             for judged in pool.map(lambda s: self.send(s, s.build(model)), scenarios):
                 self._record(judged)
@@ -207,7 +212,11 @@ def _reproduce(options: RunOptions, judged: Judged) -> str:
     url = f"{options.base_url.rstrip('/')}/chat/completions"
     env = options.api_key_env or ("API_KEY" if options.api_key else None)
     command = curl(
-        url, probe.body, api_key_env=env if probe.auth == "key" else None, method=probe.method
+        url,
+        probe.body,
+        api_key_env=env if probe.auth == "key" else None,
+        method=probe.method,
+        headers=probe.headers,
     )
     if probe.auth == "bad":
         command += f" -H 'Authorization: Bearer {WRONG_KEY}'"

@@ -26,6 +26,7 @@ class Probe:
     auth: Auth = "key"
     intent: Intent | None = None
     retry: bool = True  # retry 429/503 after Retry-After; off where the 429 itself is judged
+    headers: Mapping[str, str] | None = None  # sent beside the defaults, shown in the curl
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,17 @@ def _length(model: str) -> Probe:
 @_scenario("stop", "a stop sequence never appears in the content", feature="stop")
 def _stop(model: str) -> Probe:
     return Probe(_ask(model, "Count from one to ten in words, separated by spaces.", stop=["five"]))
+
+
+@_scenario(
+    "reasoning.separate",
+    "separate_reasoning asked: no <think> block left in the content",
+    feature="separate_reasoning",
+)
+def _separate_reasoning(model: str) -> Probe:
+    # Seed 002's parameter. A target without it refuses it cleanly (skipped) or ignores it,
+    # which is compliant as long as no reasoning leaks into the content.
+    return Probe(_ask(model, "Why is the sky blue? One sentence.", separate_reasoning=True))
 
 
 @_scenario("logprobs", "logprobs with two alternatives per token", feature="logprobs")

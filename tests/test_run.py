@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conformance._embedded import EMBEDDED_SCENARIOS
 from conformance._profile import load_profile
 from conformance._run import Judged, Runner, RunOptions, aggregate
 from conformance._scenarios import Probe
@@ -48,6 +49,8 @@ def test_default_run_against_the_embedded_router_is_conformant(tmp_path: Path) -
     assert document["summary"]["tokens"]["completion"] <= 5000
     judged = {r["check"] for r in document["results"] if r["status"] == "passed"}
     assert {"stream.terminator", "errors.status_code", "tool_calls.forced"} <= judged
+    # The embedded run's own scenarios judge what a generic target rarely shows.
+    assert {"errors.retry_after", "stream.error_event", "reasoning.separated"} <= judged
     assert junit.read_text().startswith("<?xml")
 
 
@@ -140,3 +143,21 @@ def test_a_failing_generated_request_is_shrunk_within_the_budget(max_shrinks: in
 
 def _fails(judged: Judged, check_id: str) -> bool:
     return any(r.check == check_id and r.status == "failed" for r in judged.results)
+
+
+def test_the_embedded_scenarios_catch_the_faults_they_exist_for() -> None:
+    faults = ["retry-after-missing", "mid-stream-error-malformed"]
+    with serve_in_thread(faults=faults) as url:
+        options = RunOptions(
+            base_url=url,
+            profile=load_profile(),
+            model="reference-model",
+            extra_scenarios=EMBEDDED_SCENARIOS,
+        )
+        runner = Runner(options, progress=lambda line: None)
+        with runner.client:
+            runner.targeted("reference-model")
+    verdicts = {e.check: e for e in aggregate(options, runner.judged)}
+    assert verdicts["errors.retry_after"].status == "failed"
+    assert verdicts["stream.error_event"].status == "failed"
+    assert "'x-reference-stream-error: 2'" in verdicts["stream.error_event"].reproduce
