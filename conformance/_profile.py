@@ -1,8 +1,11 @@
 """Profiles: which contract a target promises, read from ``schemas/profiles/*.yaml``.
 
-A profile names the schemas that judge requests, responses, chunks and errors, and the facts the
-checks read (finish reasons, usage in streams, stop sequences). ``extends:`` names a parent
-profile whose mappings are merged under the child's (lists and scalars are replaced).
+A profile names the schemas that judge requests, responses, chunks and errors, the overlays its
+page puts on them (see :mod:`conformance._compose`), and the facts the checks, the runner and the
+reference router's emulation read: endpoint, auth, usage variant, finish reasons, error statuses,
+extension fields, streaming specifics, capabilities. ``extends:`` names a parent profile whose
+mappings are merged under the child's (lists and scalars are replaced). The format is documented
+in the README ("Profiles").
 """
 
 from __future__ import annotations
@@ -11,18 +14,41 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, Final, Literal, cast, get_args
 
 import yaml
 
+from conformance._compose import compose
 from conformance._errors import ConfigError
 from conformance._exchange import INTENTS, Intent
-from conformance._schemas import SchemaValidator, validator
+from conformance._schemas import SchemaValidator, derive, load_schema, validator
 
 DEFAULT_PROFILE = "openai-compatible"
 
 UsageWithoutInclude = Literal["never", "always", "either"]
 StopSequence = Literal["excluded", "included", "either"]
+UsageVariant = Literal["prompt_completion", "input_output", "either"]
+AuthScheme = Literal["bearer", "none"]
+
+#: What a target may offer; a targeted scenario needing a feature its profile lacks is not sent.
+FEATURES: Final = (
+    "stream",
+    "stream_options",
+    "n",
+    "stop",
+    "max_tokens",
+    "logprobs",
+    "response_format",
+    "tools",
+    "separate_reasoning",
+)
+#: Where the usage object's schema sits in response.json and chunk.json, and each variant.
+_USAGE_AT: Final = "/properties/usage/anyOf/0"  # response.json and chunk.json alike
+_USAGE_VARIANTS: Final = {
+    "prompt_completion": {"$ref": "usage.json#/$defs/prompt_completion"},
+    "input_output": {"$ref": "usage.json#/$defs/input_output"},
+    "either": {"$ref": "usage.json"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,21 @@ class Profile:
     error_statuses: Mapping[Intent, frozenset[int]]
     usage_without_include: UsageWithoutInclude
     stop_sequence: StopSequence
+    base_url: str  # the documented base URL: everything before /chat/completions
+    chat_path: str  # the documented path of the endpoint, e.g. /api/v1/chat/completions
+    auth: AuthScheme
+    usage: UsageVariant
+    documented_statuses: frozenset[int]
+    extensions: tuple[str, ...]  # response fields the page adds to OpenAI's, as dotted paths
+    keepalive_comments: bool  # the page says SSE comments may be sent to keep a stream alive
+    error_finish_reason: bool  # a failed choice ends with finish_reason "error" + an error object
+    capabilities: frozenset[str]
+    notes: tuple[str, ...]  # readings taken where the page contradicts itself, and why
+
+    @property
+    def prefix(self) -> str:
+        """The path before ``/chat/completions`` (``/api/v1``), where an emulation serves."""
+        return self.chat_path.removesuffix("/chat/completions")
 
     @property
     def request(self) -> SchemaValidator:
@@ -161,6 +202,47 @@ def _error_statuses(data: Mapping[str, Any], path: Path) -> dict[Intent, frozens
     return statuses
 
 
+def _composed(data: Mapping[str, Any], role: str, profile_id: str, path: Path) -> str:
+    """The schema reference for ``role`` (request, response, chunk): the base file named under
+    ``schemas``, with the profile's overlay and usage variant applied when it has any."""
+    ref = _schema_ref(data, f"schemas.{role}", path)
+    overlay = data.get(role) or {}
+    if not isinstance(overlay, Mapping):
+        raise ConfigError(f"{path}: field '{role}' must be a mapping (an overlay), got {overlay!r}")
+    usage = data.get("usage", "either")
+    if role in ("response", "chunk") and usage != "either":
+        overlay = {
+            **overlay,
+            "patch": {_USAGE_AT: _USAGE_VARIANTS[usage], **overlay.get("patch", {})},
+        }
+    if not overlay:
+        return ref
+    if "#" in ref:
+        raise ConfigError(f"{path}: field 'schemas.{role}': an overlay needs a whole schema file")
+    document = compose(load_schema(ref), overlay, f"{path}: field {role}")
+    name = derive(f"{ref.removesuffix('.json')}+{profile_id}.json", document)
+    try:
+        validator(name)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: field '{role}' does not compile: {error}") from None
+    return name
+
+
+def _strings(data: Mapping[str, Any], key: str, path: Path, default: list[str]) -> list[str]:
+    value = data.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: field '{key}' must be a list of strings, got {value!r}")
+    return value
+
+
+def _endpoint(data: Mapping[str, Any], path: Path) -> tuple[str, str]:
+    base_url = _field(data, "endpoint.base_url", path, str)
+    chat_path = _field(data, "endpoint.path", path, str)
+    if not chat_path.startswith("/") or not chat_path.endswith("/chat/completions"):
+        raise ConfigError(f"{path}: field 'endpoint.path' must end with /chat/completions")
+    return cast(str, base_url).rstrip("/"), cast(str, chat_path)
+
+
 @functools.cache
 def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     """Load a shipped profile by ID, or a user's profile file by path."""
@@ -171,12 +253,23 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     if not reasons or not all(isinstance(r, str) for r in reasons):
         raise ConfigError(f"{path}: field 'finish_reasons' must be a non-empty list of strings")
     fields_ref = data.get("schemas", {}).get("error_fields")
+    usage = _choice(data, "usage", path, get_args(UsageVariant)) if "usage" in data else "either"
+    capabilities = _strings(data, "capabilities", path, list(FEATURES))
+    unknown = sorted(set(capabilities) - set(FEATURES))
+    if unknown:
+        raise ConfigError(f"{path}: field 'capabilities' has unknown features {unknown}")
+    statuses = data.get("documented_statuses", [])
+    if not isinstance(statuses, list) or not all(isinstance(c, int) for c in statuses):
+        raise ConfigError(f"{path}: field 'documented_statuses' must be a list of HTTP statuses")
+    streaming = data.get("streaming", {})
+    base_url, chat_path = _endpoint(data, path)
+    profile_id = identity["id"]
     return Profile(
         **identity,
         path=path,
-        request_schema=_schema_ref(data, "schemas.request", path),
-        response_schema=_schema_ref(data, "schemas.response", path),
-        chunk_schema=_schema_ref(data, "schemas.chunk", path),
+        request_schema=_composed(data, "request", profile_id, path),
+        response_schema=_composed(data, "response", profile_id, path),
+        chunk_schema=_composed(data, "chunk", profile_id, path),
         error_schema=_schema_ref(data, "schemas.error", path),
         error_fields_schema=None
         if fields_ref is None
@@ -190,4 +283,21 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         stop_sequence=cast(
             StopSequence, _choice(data, "stop_sequence", path, get_args(StopSequence))
         ),
+        base_url=base_url,
+        chat_path=chat_path,
+        auth=cast(AuthScheme, _choice(data, "auth", path, get_args(AuthScheme))),
+        usage=cast(UsageVariant, usage),
+        documented_statuses=frozenset(statuses),
+        extensions=tuple(_strings(data, "extensions", path, [])),
+        keepalive_comments=_flag(streaming, "keepalive_comments", path, "streaming."),
+        error_finish_reason=_flag(data, "error_finish_reason", path),
+        capabilities=frozenset(capabilities),
+        notes=tuple(_strings(data, "notes", path, [])),
     )
+
+
+def _flag(data: Mapping[str, Any], key: str, path: Path, within: str = "") -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: field '{within}{key}' must be true or false, got {value!r}")
+    return value

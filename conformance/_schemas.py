@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,6 +42,7 @@ __all__ = [
     "BASE_URI",
     "SchemaError",
     "SchemaValidator",
+    "derive",
     "load_schema",
     "schema_dir",
     "schema_names",
@@ -77,8 +78,40 @@ def schema_names() -> list[str]:
     return sorted(path.name for path in schema_dir().glob("*.json") if path.is_file())
 
 
+#: Schemas derived in this process (a profile's overlay applied to a schema file), by name.
+_DERIVED: dict[str, dict[str, Any]] = {}
+
+
+def derive(name: str, document: Mapping[str, Any]) -> str:
+    """Register ``document`` as the schema ``name`` (e.g. ``"request+anyapi.json"``), beside the
+    files, so that it can be referred to, generated from and validated against like them.
+
+    Registering the same document again is a no-op; another document under a taken name is an
+    error. The document's ``$id`` is set from the name, so its relative ``$ref``s resolve
+    against the schema files.
+    """
+    if not name.endswith(".json") or Path(name).name != name or name in schema_names():
+        raise ConfigError(f"cannot derive a schema named {name!r}")
+    owned = {**json.loads(json.dumps(document)), "$id": BASE_URI + name}
+    known = _DERIVED.get(name)
+    if known is not None:
+        if known != owned:
+            raise ConfigError(f"two different schemas are derived under the name {name!r}")
+        return name
+    _DERIVED[name] = owned
+    _rs_registry.cache_clear()
+    _py_registry.cache_clear()
+    return name
+
+
+def _all_names() -> list[str]:
+    return [*schema_names(), *_DERIVED]
+
+
 @functools.cache
 def _load_raw(name: str) -> dict[str, Any]:
+    if name in _DERIVED:
+        return _DERIVED[name]
     if not name.endswith(".json") or Path(name).name != name:
         raise ConfigError(f"not a schema file name: {name!r} (expected e.g. 'response.json')")
     path = schema_dir() / name
@@ -117,7 +150,7 @@ def _refuse_retrieval(uri: str) -> Any:
 @functools.cache
 def _rs_registry() -> jsonschema_rs.Registry:
     return jsonschema_rs.Registry(
-        [(BASE_URI + name, _load_raw(name)) for name in schema_names()],
+        [(BASE_URI + name, _load_raw(name)) for name in _all_names()],
         retriever=_refuse_retrieval,
     )
 
@@ -127,7 +160,7 @@ def _py_registry() -> referencing.Registry[Any]:
     # referencing's default retriever raises NoSuchResource: it never fetches anything.
     registry: referencing.Registry[Any] = referencing.Registry()
     return registry.with_resources(
-        (BASE_URI + name, DRAFT202012.create_resource(_load_raw(name))) for name in schema_names()
+        (BASE_URI + name, DRAFT202012.create_resource(_load_raw(name))) for name in _all_names()
     ).crawl()
 
 
@@ -219,7 +252,7 @@ def validator(ref: str) -> SchemaValidator:
     uri = urljoin(BASE_URI, ref)
     document, _ = urldefrag(uri)
     name = document.removeprefix(BASE_URI)
-    if not document.startswith(BASE_URI) or name not in schema_names():
+    if not document.startswith(BASE_URI) or name not in _all_names():
         raise ConfigError(
             f"unknown schema reference {ref!r}; known files: {', '.join(schema_names())}"
         )

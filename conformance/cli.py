@@ -95,10 +95,11 @@ def explain(identifier: str) -> None:
 @main.command("profiles")
 @_clean_errors
 def list_profiles() -> None:
-    """List the shipped profiles."""
+    """List the shipped profiles: id, title, and the endpoint its page documents."""
     for name in profile_names():
         profile = load_profile(name)
-        click.echo(f"{profile.id:<20}  {profile.title}")
+        click.echo(f"{profile.id:<18}  {profile.title}")
+        click.echo(f"{'':<18}  {profile.base_url}/chat/completions  (source: {profile.source})")
 
 
 @main.command("validate")

@@ -101,7 +101,16 @@ def test_validate_under_an_unknown_profile_is_a_configuration_error() -> None:
     assert "unknown profile 'nope'" in out
 
 
-def test_profiles_lists_the_base_profile() -> None:
+def test_profiles_lists_the_six_profiles() -> None:
     code, out = _run("profiles")
     assert code == 0
-    assert out.split()[0] == "openai-compatible"
+    listed = {line.split()[0] for line in out.splitlines() if not line.startswith(" ")}
+    assert listed == {
+        "openai-compatible",
+        "anyrouter",
+        "anyapi",
+        "myrouter-ai",
+        "openrouter",
+        "myrouter-example",
+    }
+    assert "https://api.myrouter.ai/openai/v1/chat/completions" in out

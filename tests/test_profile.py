@@ -45,7 +45,8 @@ def test_a_user_profile_extends_a_shipped_one(tmp_path: Path) -> None:
     assert profile.id == "mine"
     assert profile.finish_reasons == {"stop", "length", "error"}
     assert profile.stop_sequence == "included"
-    assert profile.chunk_schema == "chunk.json"  # inherited
+    assert profile.request_schema == "request.json"  # inherited, no overlay
+    assert profile.usage == "prompt_completion"  # inherited
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,14 @@ def test_a_user_profile_extends_a_shipped_one(tmp_path: Path) -> None:
         ("extends: [a]\n", "field 'extends' must be a profile id or path"),
         ("- not a mapping\n", "a profile is a mapping"),
         ("id: [unclosed\n", "not valid YAML"),
+        (BASE + "usage: tokens\n", "field 'usage' must be one of"),
+        (BASE + "capabilities: [telepathy]\n", "field 'capabilities' has unknown features"),
+        (BASE + "request: {roles: [user, wizard]}\n", "field request.roles: unknown roles"),
+        (BASE + "request: {patch: {/nowhere/x: 1}}\n", "nothing at 'nowhere'"),
+        (BASE + "request: {colour: red}\n", "unknown keys ['colour']"),
+        (BASE + "request: {documented: [model, telepathy]}\n", "not in the base schema"),
+        (BASE + "endpoint: {base_url: x, path: /v1/chat}\n", "'endpoint.path' must end with"),
+        (BASE + "streaming: {keepalive_comments: maybe}\n", "'streaming.keepalive_comments'"),
     ],
 )
 def test_a_broken_profile_names_the_file_and_the_field(
@@ -79,3 +88,35 @@ def test_an_extends_cycle_is_reported(tmp_path: Path) -> None:
 def test_an_unknown_profile_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError, match=r"known: .*openai-compatible"):
         load_profile("no-such-profile")
+
+
+def test_an_overlay_narrows_roles_and_changes_ranges(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        BASE
+        + "request:\n  roles: [user]\n  required: [model, messages, max_tokens]\n"
+        + "  parameters: {top_k: {type: integer, minimum: 1}}\n",
+    )
+    profile = load_profile(path)
+    ask = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3}
+    assert profile.request.is_valid(ask)
+    assert not profile.request.is_valid({**ask, "messages": [{"role": "system", "content": "x"}]})
+    assert not profile.request.is_valid({k: v for k, v in ask.items() if k != "max_tokens"})
+    assert not profile.request.is_valid({**ask, "top_k": 0})
+    assert load_profile().request.is_valid({**ask, "top_k": 0})  # the base is untouched
+
+
+def test_the_usage_variant_decides_the_usage_shape() -> None:
+    usage_io = {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5}
+    body = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+        ],
+        "usage": usage_io,
+    }
+    assert load_profile("myrouter-example").response.is_valid(body)
+    assert not load_profile().response.is_valid(body)
