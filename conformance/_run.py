@@ -119,10 +119,34 @@ class Runner:
 
     def targeted(self, model: str) -> None:
         catalogue = [*SCENARIOS, *self.options.extra_scenarios]
-        scenarios = [s for s in catalogue if self.options.api_key or not s.needs_key]
+        scenarios = [
+            s
+            for s in catalogue
+            if (self.options.api_key or not s.needs_key) and self._documented(s, model)
+        ]
         with ThreadPoolExecutor(self.options.concurrency) as pool:
             for judged in pool.map(lambda s: self.send(s, s.build(model)), scenarios):
                 self._record(judged)
+
+    def _documented(self, scenario: Scenario, model: str) -> bool:
+        """Whether the profile documents what a feature scenario asks for: its feature is among
+        the profile's capabilities and its request is valid under the profile's schema. Asking
+        for an undocumented feature judges nothing the profile promises, so it is not sent."""
+        if scenario.feature is None:
+            return True
+        profile = self.options.profile
+        if scenario.feature not in profile.capabilities:
+            self.progress(
+                f"{scenario.name:<40} not sent: {profile.id} does not document {scenario.feature}"
+            )
+            return False
+        body = scenario.build(model).body
+        if isinstance(body, Mapping) and not profile.request.is_valid(body):
+            why = profile.request.explain(body, limit=1)
+            reason = f"{why[0].path}: {why[0].message}" if why else "its request schema"
+            self.progress(f"{scenario.name:<40} not sent: outside {profile.id} ({reason})")
+            return False
+        return True
 
     def generated(self, model: str, *, invalid: bool = True) -> None:
         """Send generated valid requests, then (unless ``invalid`` is off) invalid ones."""
