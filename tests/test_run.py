@@ -161,3 +161,17 @@ def test_the_embedded_scenarios_catch_the_faults_they_exist_for() -> None:
     assert verdicts["errors.retry_after"].status == "failed"
     assert verdicts["stream.error_event"].status == "failed"
     assert "'x-reference-stream-error: 2'" in verdicts["stream.error_event"].reproduce
+
+
+def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
+    lines: list[str] = []
+    profile = load_profile("anyapi")  # no n; tool_choice none or auto only
+    with serve_in_thread(profile="anyapi") as url:
+        options = RunOptions(base_url=url, profile=profile, model="reference-model")
+        runner = Runner(options, progress=lines.append)
+        with runner.client:
+            runner.targeted("reference-model")
+    sent = {j.scenario for j in runner.judged}
+    assert {"n2", "tools.required", "tools.named"}.isdisjoint(sent)
+    assert {"plain", "tools.auto", "tools.none"} <= sent
+    assert any("tools.required" in line and "not one of ['none', 'auto']" in line for line in lines)
