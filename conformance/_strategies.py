@@ -50,6 +50,7 @@ __all__ = [
     "WORDS",
     "declared_types",
     "has_type",
+    "json_type",
     "prose",
     "small_json_schemas",
     "words",
@@ -237,7 +238,8 @@ def _split(ref: str) -> tuple[str, str]:
     return document, pointer
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a parsed JSON value (1.0 is an integer, as in JSON Schema)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -255,7 +257,7 @@ def _json_type(value: Any) -> str:
 
 def has_type(value: Any, types: Sequence[str]) -> bool:
     """Whether ``value`` is of one of the JSON Schema ``types`` (an integer is a number)."""
-    kind = _json_type(value)
+    kind = json_type(value)
     return kind in types or (kind == "integer" and "number" in types)
 
 
@@ -327,9 +329,9 @@ class SchemaCompiler:
         if declared is not None:
             return declared
         if "const" in schema:
-            return (_json_type(schema["const"]),)
+            return (json_type(schema["const"]),)
         if "enum" in schema:
-            return tuple(dict.fromkeys(_json_type(v) for v in schema["enum"]))
+            return tuple(dict.fromkeys(json_type(v) for v in schema["enum"]))
         inferred = [
             kind
             for kind, keywords in (

@@ -21,6 +21,7 @@ import yaml
 
 from conformance._profile import load_profile, profile_names
 from conformance._schemas import load_schema, schema_dir
+from conformance._strategies import declared_types, json_type
 
 TRACES = schema_dir() / "profiles" / "traces"
 SECTIONS = {"request": "request_schema", "response": "response_schema", "chunk": "chunk_schema"}
@@ -108,24 +109,10 @@ def _resolve(schema: str, path: str) -> list[tuple[Located, Located]]:
 def _types(located: Located) -> set[str]:
     kinds: set[str] = set()
     for _, node in _variants(located):
-        declared = node.get("type")
-        if isinstance(declared, str):
-            kinds.add(declared)
-        elif isinstance(declared, list):
-            kinds.update(declared)
+        kinds.update(declared_types(node) or ())
         for value in [*node.get("enum", []), *([node["const"]] if "const" in node else [])]:
-            kinds.add(_json_type(value))
+            kinds.add(json_type(value))
     return kinds
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    return {str: "string", float: "number", list: "array", dict: "object"}[type(value)]
 
 
 def _mismatches(
