@@ -20,6 +20,7 @@ The meta-schema check of the schema files is done by the test suite, not at run 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,19 +87,22 @@ def derive(name: str, document: Mapping[str, Any]) -> str:
     """Register ``document`` as the schema ``name`` (e.g. ``"request+anyapi.json"``), beside the
     files, so that it can be referred to, generated from and validated against like them.
 
-    Registering the same document again is a no-op; another document under a taken name is an
-    error. The document's ``$id`` is set from the name, so its relative ``$ref``s resolve
-    against the schema files.
+    Registering the same document again returns the same name; another document under a taken
+    name (two user profiles sharing an id) gets the name with a digest of its content appended.
+    The document's ``$id`` is set from the name, so its relative ``$ref``s resolve against the
+    schema files.
     """
     if not name.endswith(".json") or Path(name).name != name or name in schema_names():
         raise ConfigError(f"cannot derive a schema named {name!r}")
-    owned = {**json.loads(json.dumps(document)), "$id": BASE_URI + name}
-    known = _DERIVED.get(name)
-    if known is not None:
-        if known != owned:
-            raise ConfigError(f"two different schemas are derived under the name {name!r}")
+    content = json.loads(json.dumps(document))
+    content.pop("$id", None)
+    taken = _DERIVED.get(name)
+    if taken is not None and {k: v for k, v in taken.items() if k != "$id"} != content:
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:8]
+        name = f"{name.removesuffix('.json')}-{digest}.json"
+    if name in _DERIVED:
         return name
-    _DERIVED[name] = owned
+    _DERIVED[name] = {**content, "$id": BASE_URI + name}
     _rs_registry.cache_clear()
     _py_registry.cache_clear()
     return name

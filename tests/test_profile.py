@@ -120,3 +120,16 @@ def test_the_usage_variant_decides_the_usage_shape() -> None:
     }
     assert load_profile("myrouter-example").response.is_valid(body)
     assert not load_profile().response.is_valid(body)
+
+
+def test_two_user_profiles_may_share_an_id(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BASE + "request: {required: [model, messages, n]}\n")
+    (tmp_path / "b.yaml").write_text(BASE + "request: {required: [model, messages, seed]}\n")
+    first = load_profile(str(tmp_path / "a.yaml"))
+    second = load_profile(str(tmp_path / "b.yaml"))
+    assert first.request_schema != second.request_schema
+    ask = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    assert first.request.is_valid({**ask, "n": 1})
+    assert not first.request.is_valid({**ask, "seed": 1})
+    assert second.request.is_valid({**ask, "seed": 1})
+    assert not second.request.is_valid({**ask, "n": 1})
