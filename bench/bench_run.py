@@ -9,7 +9,8 @@ The router runs in its own process (``conformance serve``) on 127.0.0.1. In inte
 - overhead: the requests ours sent, through a bare httpx loop and through the suite (see
   :func:`overhead`); the difference is the suite's cost per request, generation excluded.
 
-Figures are medians of wall time. Run: ``python bench/bench_run.py``.
+Rates are medians of wall time; :func:`overhead` says how it measures. Run:
+``python bench/bench_run.py``.
 """
 
 from __future__ import annotations

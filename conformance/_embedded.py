@@ -8,29 +8,19 @@ what happens to come back. The reference router produces both when asked by a he
 
 from __future__ import annotations
 
-from conformance._scenarios import Probe, Scenario
+from conformance._scenarios import Probe, Scenario, ask
 from conformance.reference import STREAM_ERROR_HEADER, THROTTLE_HEADER
-
-
-def _ask(model: str, **params: object) -> dict[str, object]:
-    return {
-        "model": model,
-        "messages": [{"role": "user", "content": "Say hello in three words."}],
-        "max_tokens": 16,
-        **params,
-    }
-
 
 EMBEDDED_SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "reference.throttled",
         "a throttled request: 429 with Retry-After, in the error envelope",
         # Not retried: the 429 itself is what is judged.
-        lambda model: Probe(_ask(model), retry=False, headers={THROTTLE_HEADER: "1"}),
+        lambda model: Probe(ask(model), retry=False, headers={THROTTLE_HEADER: "1"}),
     ),
     Scenario(
         "reference.stream_error",
         "a stream that fails after two chunks: an error event, then the end",
-        lambda model: Probe(_ask(model, stream=True), headers={STREAM_ERROR_HEADER: "2"}),
+        lambda model: Probe(ask(model, stream=True), headers={STREAM_ERROR_HEADER: "2"}),
     ),
 )

@@ -47,8 +47,7 @@ _USAGE_AT: Final = "/properties/usage/anyOf/0"  # response.json and chunk.json a
 _USAGE_VARIANTS: Final = {
     "prompt_completion": {"$ref": "usage.json#/$defs/prompt_completion"},
     "input_output": {"$ref": "usage.json#/$defs/input_output"},
-    "either": {"$ref": "usage.json"},
-}
+}  # "either" keeps the base files' anyOf of both
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,14 +201,15 @@ def _error_statuses(data: Mapping[str, Any], path: Path) -> dict[Intent, frozens
     return statuses
 
 
-def _composed(data: Mapping[str, Any], role: str, profile_id: str, path: Path) -> str:
+def _composed(
+    data: Mapping[str, Any], role: str, profile_id: str, usage: UsageVariant, path: Path
+) -> str:
     """The schema reference for ``role`` (request, response, chunk): the base file named under
     ``schemas``, with the profile's overlay and usage variant applied when it has any."""
     ref = _schema_ref(data, f"schemas.{role}", path)
     overlay = data.get(role) or {}
     if not isinstance(overlay, Mapping):
         raise ConfigError(f"{path}: field '{role}' must be a mapping (an overlay), got {overlay!r}")
-    usage = data.get("usage", "either")
     if role in ("response", "chunk") and usage != "either":
         overlay = {
             **overlay,
@@ -253,7 +253,10 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     if not reasons or not all(isinstance(r, str) for r in reasons):
         raise ConfigError(f"{path}: field 'finish_reasons' must be a non-empty list of strings")
     fields_ref = data.get("schemas", {}).get("error_fields")
-    usage = _choice(data, "usage", path, get_args(UsageVariant)) if "usage" in data else "either"
+    usage = cast(
+        UsageVariant,
+        _choice(data, "usage", path, get_args(UsageVariant)) if "usage" in data else "either",
+    )
     capabilities = _strings(data, "capabilities", path, list(FEATURES))
     unknown = sorted(set(capabilities) - set(FEATURES))
     if unknown:
@@ -267,9 +270,9 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     return Profile(
         **identity,
         path=path,
-        request_schema=_composed(data, "request", profile_id, path),
-        response_schema=_composed(data, "response", profile_id, path),
-        chunk_schema=_composed(data, "chunk", profile_id, path),
+        request_schema=_composed(data, "request", profile_id, usage, path),
+        response_schema=_composed(data, "response", profile_id, usage, path),
+        chunk_schema=_composed(data, "chunk", profile_id, usage, path),
         error_schema=_schema_ref(data, "schemas.error", path),
         error_fields_schema=None
         if fields_ref is None
@@ -286,7 +289,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         base_url=base_url,
         chat_path=chat_path,
         auth=cast(AuthScheme, _choice(data, "auth", path, get_args(AuthScheme))),
-        usage=cast(UsageVariant, usage),
+        usage=usage,
         documented_statuses=frozenset(statuses),
         extensions=tuple(_strings(data, "extensions", path, [])),
         keepalive_comments=_flag(streaming, "keepalive_comments", path, "streaming."),

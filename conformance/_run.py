@@ -1,8 +1,8 @@
 """A live run: send the targeted and generated scenarios, judge every exchange, build the report.
 
 The report holds one verdict per check (a certification reads per requirement): failed if any
-exchange failed it (with the first failure's evidence and a curl that reproduces it), passed if
-it held wherever it applied, skipped with the reason if it never applied.
+exchange failed it (with the evidence of the smallest failing request and a curl that reproduces
+it), passed if it held wherever it applied, skipped with the reason if it never applied.
 """
 
 from __future__ import annotations
@@ -92,9 +92,9 @@ class Runner:
         )
         self.judged: list[Judged] = []
 
-    def exchange(self, scenario: Scenario | str, probe: Probe) -> Exchange:
-        """Send one probe and read the answer, unjudged."""
-        return self.client.send(
+    def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
+        """Send one probe and judge the answer."""
+        exchange = self.client.send(
             probe.body,
             method=probe.method,
             retry=probe.retry,
@@ -103,10 +103,7 @@ class Runner:
             intent=probe.intent,
             label=scenario if isinstance(scenario, str) else scenario.name,
         )
-
-    def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
-        """Send one probe and judge the answer."""
-        return _judge(scenario, probe, self.exchange(scenario, probe), self.options.profile)
+        return _judge(scenario, probe, exchange, self.options.profile)
 
     def model(self) -> str:
         if self.options.model:
@@ -119,16 +116,18 @@ class Runner:
 
     def targeted(self, model: str) -> None:
         catalogue = [*SCENARIOS, *self.options.extra_scenarios]
-        scenarios = [
-            s
+        probes = [
+            (s, probe)
             for s in catalogue
-            if (self.options.api_key or not s.needs_key) and self._documented(s, model)
+            if self.options.api_key or not s.needs_key
+            for probe in [s.build(model)]
+            if self._documented(s, probe)
         ]
         with ThreadPoolExecutor(self.options.concurrency) as pool:
-            for judged in pool.map(lambda s: self.send(s, s.build(model)), scenarios):
+            for judged in pool.map(lambda pair: self.send(*pair), probes):
                 self._record(judged)
 
-    def _documented(self, scenario: Scenario, model: str) -> bool:
+    def _documented(self, scenario: Scenario, probe: Probe) -> bool:
         """Whether the profile documents what a feature scenario asks for: its feature is among
         the profile's capabilities and its request is valid under the profile's schema. Asking
         for an undocumented feature judges nothing the profile promises, so it is not sent."""
@@ -140,7 +139,7 @@ class Runner:
                 f"{scenario.name:<40} not sent: {profile.id} does not document {scenario.feature}"
             )
             return False
-        body = scenario.build(model).body
+        body = probe.body
         if isinstance(body, Mapping) and not profile.request.is_valid(body):
             why = profile.request.explain(body, limit=1)
             reason = f"{why[0].path}: {why[0].message}" if why else "its request schema"

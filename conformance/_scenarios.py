@@ -38,7 +38,8 @@ class Scenario:
     needs_key: bool = False  # auth scenarios mean nothing against a target without a key
 
 
-def _ask(model: str, text: str = "Say hello in three words.", **params: Any) -> dict[str, Any]:
+def ask(model: str, text: str = "Say hello in three words.", **params: Any) -> dict[str, Any]:
+    """A short, cheap request: one user message and a 16-token cap, plus ``params``."""
     messages = [{"role": "user", "content": text}]
     return {"model": model, "messages": messages, "max_tokens": 16, **params}
 
@@ -95,22 +96,22 @@ SCENARIOS: list[Scenario] = []
 
 @_scenario("plain", "a short completion: shape, usage, finish reason")
 def _plain(model: str) -> Probe:
-    return Probe(_ask(model))
+    return Probe(ask(model))
 
 
 @_scenario("n2", "two choices, indexed 0 and 1", feature="n")
 def _n2(model: str) -> Probe:
-    return Probe(_ask(model, n=2, temperature=1))
+    return Probe(ask(model, n=2, temperature=1))
 
 
 @_scenario("max_tokens.length", "a cap of 1 token: finish_reason length", feature="max_tokens")
 def _length(model: str) -> Probe:
-    return Probe(_ask(model, "Count from one to fifty in words.", max_tokens=1))
+    return Probe(ask(model, "Count from one to fifty in words.", max_tokens=1))
 
 
 @_scenario("stop", "a stop sequence never appears in the content", feature="stop")
 def _stop(model: str) -> Probe:
-    return Probe(_ask(model, "Count from one to ten in words, separated by spaces.", stop=["five"]))
+    return Probe(ask(model, "Count from one to ten in words, separated by spaces.", stop=["five"]))
 
 
 @_scenario(
@@ -121,72 +122,72 @@ def _stop(model: str) -> Probe:
 def _separate_reasoning(model: str) -> Probe:
     # Seed 002's parameter. A target without it refuses it cleanly (skipped) or ignores it,
     # which is compliant as long as no reasoning leaks into the content.
-    return Probe(_ask(model, "Why is the sky blue? One sentence.", separate_reasoning=True))
+    return Probe(ask(model, "Why is the sky blue? One sentence.", separate_reasoning=True))
 
 
 @_scenario("logprobs", "logprobs with two alternatives per token", feature="logprobs")
 def _logprobs(model: str) -> Probe:
-    return Probe(_ask(model, logprobs=True, top_logprobs=2))
+    return Probe(ask(model, logprobs=True, top_logprobs=2))
 
 
 @_scenario("format.json_object", "JSON mode: the content is JSON", feature="response_format")
 def _json_object(model: str) -> Probe:
     text = "Reply with a JSON object holding one key, greeting."
-    return Probe(_ask(model, text, response_format={"type": "json_object"}))
+    return Probe(ask(model, text, response_format={"type": "json_object"}))
 
 
 @_scenario("format.json_schema", "strict structured output", feature="response_format")
 def _json_schema(model: str) -> Probe:
     spec = {"name": "place", "strict": True, "schema": _PLACE}
     fmt = {"type": "json_schema", "json_schema": spec}
-    return Probe(_ask(model, "Name a city and its country.", response_format=fmt))
+    return Probe(ask(model, "Name a city and its country.", response_format=fmt))
 
 
 @_scenario("tools.auto", "tools offered, tool_choice auto", feature="tools")
 def _tools_auto(model: str) -> Probe:
-    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="auto"))
+    return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="auto"))
 
 
 @_scenario("tools.required", "tool_choice required yields a call", feature="tools")
 def _tools_required(model: str) -> Probe:
-    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="required"))
+    return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="required"))
 
 
 @_scenario("tools.named", "a named tool_choice yields that tool", feature="tools")
 def _tools_named(model: str) -> Probe:
     choice = {"type": "function", "function": {"name": "get_time"}}
-    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice=choice))
+    return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice=choice))
 
 
 @_scenario("tools.none", "tool_choice none yields no call", feature="tools")
 def _tools_none(model: str) -> Probe:
-    return Probe(_ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="none"))
+    return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="none"))
 
 
 @_scenario("stream", "a stream without include_usage", feature="stream")
 def _stream(model: str) -> Probe:
-    return Probe(_ask(model, stream=True))
+    return Probe(ask(model, stream=True))
 
 
 @_scenario("stream.include_usage", "a stream with its usage chunk", feature="stream_options")
 def _stream_usage(model: str) -> Probe:
-    return Probe(_ask(model, stream=True, stream_options={"include_usage": True}))
+    return Probe(ask(model, stream=True, stream_options={"include_usage": True}))
 
 
 @_scenario("stream.n2", "two choices streamed, interleaved", feature="n")
 def _stream_n2(model: str) -> Probe:
     usage = {"include_usage": True}
-    return Probe(_ask(model, stream=True, n=2, temperature=1, stream_options=usage))
+    return Probe(ask(model, stream=True, n=2, temperature=1, stream_options=usage))
 
 
 @_scenario("stream.tools", "a streamed forced tool call", feature="tools")
 def _stream_tools(model: str) -> Probe:
-    return Probe(_ask(model, _WEATHER_QUESTION, stream=True, tools=_TOOLS, tool_choice="required"))
+    return Probe(ask(model, _WEATHER_QUESTION, stream=True, tools=_TOOLS, tool_choice="required"))
 
 
 @_scenario("stream.invalid", "a stream request that fails validation gets a JSON error")
 def _stream_invalid(model: str) -> Probe:
-    return Probe(_ask(model, stream=True, temperature=5))
+    return Probe(ask(model, stream=True, temperature=5))
 
 
 @_scenario("invalid.empty_messages", "an empty messages list is refused")
@@ -201,7 +202,7 @@ def _malformed(model: str) -> Probe:
 
 @_scenario("invalid.unknown_model", "an unknown model is refused")
 def _unknown_model(model: str) -> Probe:
-    return Probe(_ask("conformance-no-such-model-0"), intent="unknown_model")
+    return Probe(ask("conformance-no-such-model-0"), intent="unknown_model")
 
 
 @_scenario("invalid.wrong_method", "GET on the endpoint is refused")
@@ -211,16 +212,16 @@ def _wrong_method(model: str) -> Probe:
 
 @_scenario("auth.no_key", "a request without a key gets 401", needs_key=True)
 def _no_key(model: str) -> Probe:
-    return Probe(_ask(model), auth="none", intent="no_key")
+    return Probe(ask(model), auth="none", intent="no_key")
 
 
 @_scenario("auth.bad_key", "a request with a wrong key gets 401", needs_key=True)
 def _bad_key(model: str) -> Probe:
-    return Probe(_ask(model), auth="bad", intent="bad_key")
+    return Probe(ask(model), auth="bad", intent="bad_key")
 
 
 @_scenario("lenient.unknown_parameter", "an unknown extra parameter: accepted or refused cleanly")
 def _unknown_parameter(model: str) -> Probe:
     # The contract allows both answers (OpenAI refuses, OpenRouter ignores): the checks judge
     # only what it fixes, the shape of whichever answer comes back.
-    return Probe(_ask(model, x_conformance_probe=1))
+    return Probe(ask(model, x_conformance_probe=1))

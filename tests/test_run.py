@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from conformance._embedded import EMBEDDED_SCENARIOS
-from conformance._profile import load_profile
+from conformance._profile import FEATURES, load_profile
 from conformance._run import Judged, Runner, RunOptions, aggregate
-from conformance._scenarios import Probe
+from conformance._scenarios import SCENARIOS, Probe
 from conformance.cli import main
 from conformance.reference import serve_in_thread
 
@@ -175,3 +175,11 @@ def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
     assert {"n2", "tools.required", "tools.named"}.isdisjoint(sent)
     assert {"plain", "tools.auto", "tools.none"} <= sent
     assert any("tools.required" in line and "not one of ['none', 'auto']" in line for line in lines)
+
+
+def test_every_scenario_feature_is_one_a_profile_can_name() -> None:
+    # A feature outside FEATURES could never be in a profile's capabilities: its scenario
+    # would silently never be sent.
+    features = {s.feature for s in [*SCENARIOS, *EMBEDDED_SCENARIOS] if s.feature is not None}
+    assert features <= set(FEATURES)
+    assert load_profile().capabilities == set(FEATURES)  # the base documents them all
