@@ -4,7 +4,8 @@ A profile writes, for ``request``, ``response`` or ``chunk``, the differences it
 from the base contract, and :func:`compose` applies them to a copy of the base schema file:
 
 ``documented``
-    the base's top-level properties the page documents; the others are dropped, so they become
+    the base's top-level properties the page documents; the others are dropped (with the
+    top-level ``if``/``then`` rules that name them), so they become
     unknown extra parameters, which a target may refuse or ignore (the base admits unknown keys),
     and valid requests never draw them;
 ``parameters``
@@ -63,6 +64,7 @@ def compose(base: Mapping[str, Any], overlay: Mapping[str, Any], where: str) -> 
             properties[name] = copy.deepcopy(schema)
         else:
             raise ConfigError(f"{where}.parameters.{name}: a JSON Schema, got {schema!r}")
+    _drop_orphan_rules(document)
     if "required" in overlay:
         required = overlay["required"]
         if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
@@ -76,6 +78,28 @@ def compose(base: Mapping[str, Any], overlay: Mapping[str, Any], where: str) -> 
     for pointer, value in patch.items():
         _set(document, str(pointer), value, f"{where}.patch[{pointer!r}]")
     return document
+
+
+def _drop_orphan_rules(document: dict[str, Any]) -> None:
+    """Drop the top-level ``if``/``then`` rules about a parameter the profile no longer has.
+
+    A rule such as "stream_options needs stream: true" belongs to the parameters it names; on a
+    page that does not document one of them the rule is not part of the contract either (the
+    parameter is an unknown extra one, which a target may refuse or ignore).
+    """
+    if "allOf" not in document:
+        return
+    present = set(document["properties"])
+
+    def kept(rule: Any) -> bool:
+        if not isinstance(rule, Mapping) or "if" not in rule:
+            return True
+        named = [*rule["if"].get("required", ()), *rule.get("then", {}).get("required", ())]
+        return all(name in present for name in named)
+
+    document["allOf"] = [rule for rule in document["allOf"] if kept(rule)]
+    if not document["allOf"]:
+        del document["allOf"]
 
 
 def _narrow_roles(document: dict[str, Any], roles: Any, where: str) -> None:

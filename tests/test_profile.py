@@ -133,3 +133,31 @@ def test_two_user_profiles_may_share_an_id(tmp_path: Path) -> None:
     assert not first.request.is_valid({**ask, "seed": 1})
     assert second.request.is_valid({**ask, "seed": 1})
     assert not second.request.is_valid({**ask, "n": 1})
+
+
+def test_a_rule_about_an_undocumented_parameter_goes_with_it(tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE + "request: {documented: [model, messages, stream]}\n")
+    profile = load_profile(path)
+    ask = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    # The base refuses stream_options without stream: true; here it is an unknown extra key.
+    assert not load_profile().request.is_valid({**ask, "stream_options": {}})
+    assert profile.request.is_valid({**ask, "stream_options": {}})
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_every_shipped_profile_generates_both_kinds_of_request(name: str) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from conformance._generate import InvalidRequest, invalid_requests, valid_requests
+
+    profile = load_profile(name)
+
+    @settings(
+        max_examples=20, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(valid_requests(profile, model="m"), invalid_requests(profile, model="m"))
+    def check(valid: dict[str, object], invalid: InvalidRequest) -> None:
+        assert profile.request.is_valid(valid)
+        assert not profile.request.is_valid(invalid.request)
+
+    check()
