@@ -14,7 +14,7 @@ import click
 
 from conformance._client import Budget
 from conformance._errors import BudgetExhausted, ConfigError, TargetUnreachable
-from conformance._profile import DEFAULT_PROFILE, load_profile
+from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._run import RunOptions, run
 from conformance._scenarios import Scenario
 from conformance.report import RENDERERS, RunReport, parse_report_option
@@ -39,10 +39,10 @@ def _target(
         yield url, key
 
 
-def _embedded_scenarios() -> tuple[Scenario, ...]:
-    from conformance._embedded import EMBEDDED_SCENARIOS  # imports the reference router
+def _embedded_scenarios(profile: Profile) -> tuple[Scenario, ...]:
+    from conformance._embedded import embedded_scenarios  # imports the reference router
 
-    return EMBEDDED_SCENARIOS
+    return embedded_scenarios(profile)
 
 
 @contextlib.contextmanager
@@ -161,7 +161,7 @@ def run_command(
                 seed=seed,
                 max_examples=max_examples,
                 max_shrinks=max_shrinks,
-                extra_scenarios=_embedded_scenarios() if base_url is None else (),
+                extra_scenarios=_embedded_scenarios(chosen) if base_url is None else (),
                 budget=Budget(
                     max_requests=max_requests, max_completion_tokens=max_completion_tokens
                 ),

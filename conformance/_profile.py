@@ -29,6 +29,8 @@ UsageWithoutInclude = Literal["never", "always", "either"]
 StopSequence = Literal["excluded", "included", "either"]
 UsageVariant = Literal["prompt_completion", "input_output", "either"]
 AuthScheme = Literal["bearer", "none"]
+MidStreamError = Literal["event", "chunk"]  # OpenAI's error event, or OpenRouter's error chunk
+ErrorCode = Literal["string", "status"]  # OpenAI's string codes, or the HTTP status as a number
 
 #: What a target may offer; a targeted scenario needing a feature its profile lacks is not sent.
 FEATURES: Final = (
@@ -77,6 +79,9 @@ class Profile:
     error_finish_reason: bool  # a failed choice ends with finish_reason "error" + an error object
     capabilities: frozenset[str]
     notes: tuple[str, ...]  # readings taken where the page contradicts itself, and why
+    mid_stream_error: MidStreamError = "event"  # how a stream that fails midway says so
+    error_code: ErrorCode = "string"  # what an error's "code" holds
+    id_prefix: str = "chatcmpl-"  # how the page's completion ids begin
 
     @property
     def prefix(self) -> str:
@@ -296,6 +301,21 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         error_finish_reason=_flag(data, "error_finish_reason", path),
         capabilities=frozenset(capabilities),
         notes=tuple(_strings(data, "notes", path, [])),
+        mid_stream_error=cast(
+            MidStreamError,
+            _choice(data, "streaming.mid_stream_error", path, get_args(MidStreamError))
+            if "mid_stream_error" in streaming
+            else "event",
+        ),
+        error_code=cast(
+            ErrorCode,
+            _choice(data, "error_code", path, get_args(ErrorCode))
+            if "error_code" in data
+            else "string",
+        ),
+        id_prefix=cast(str, _field(data, "id_prefix", path, str))
+        if "id_prefix" in data
+        else "chatcmpl-",
     )
 
 

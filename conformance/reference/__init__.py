@@ -17,7 +17,16 @@ Decisions a user can rely on:
 - **Throttling.** A request carrying ``X-Reference-Throttle: <seconds>`` gets 429 with
   ``Retry-After: <seconds>`` (1 when the value is not a number); nothing else is ever throttled.
 - **Mid-stream errors.** ``X-Reference-Stream-Error: <n>`` ends a stream after n chunks with
-  ``data: {"error": {...}}`` (OpenAI's form) and no ``[DONE]``.
+  the profile's mid-stream error (OpenAI's ``data: {"error": {...}}``, or OpenRouter's chunk
+  with a top-level error whose choice ends with ``"error"``) and no ``[DONE]``.
+- **Broken-off choices.** Under a profile whose page documents ``finish_reason: "error"`` with
+  an error object, ``X-Reference-Choice-Error: 1`` makes the first choice of a non-streamed
+  answer break off upstream after two tokens; other profiles ignore the header.
+- **Request ids.** Every answer carries ``x-request-id``: the caller's, or a new one.
+- **Profiles.** ``profile`` (``--profile``) makes the router answer as that page documents, at
+  the path it documents (see :mod:`conformance.reference._dialect`): the usage shape, error
+  codes, ids, extension fields, reasoning returned apart, keep-alive comments, the usage chunk,
+  stop sequences, and the request schema it validates against.
 - **Size.** Bodies above 1 MiB get 413.
 - **Faults.** :data:`FAULTS` is the catalogue (``conformance faults`` lists it); each is one
   realistic deviation, and names the checks it trips.
@@ -26,6 +35,7 @@ Decisions a user can rely on:
 from __future__ import annotations
 
 from conformance.reference._app import (
+    CHOICE_ERROR_HEADER,
     MAX_BODY_BYTES,
     STREAM_ERROR_HEADER,
     THROTTLE_HEADER,
@@ -37,6 +47,7 @@ from conformance.reference._model import MODEL_ID
 from conformance.reference._server import run_server, serve_in_thread
 
 __all__ = [
+    "CHOICE_ERROR_HEADER",
     "create_app",
     "Fault",
     "FAULTS",

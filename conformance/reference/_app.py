@@ -31,28 +31,33 @@ from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance._errors import ConfigError
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._schemas import SchemaError
+from conformance.reference._dialect import KEEPALIVE, Dialect
 from conformance.reference._faults import ErrorReply, FaultSet, Turn
-from conformance.reference._model import MODEL_ID, Params, generate
-from conformance.reference._wire import (
-    Meta,
-    completion_body,
-    error_body,
-    frame,
-    stream_events,
-)
+from conformance.reference._model import MODEL_ID, Params, break_off, generate
+from conformance.reference._wire import Meta, completion_body, frame, stream_events
 
-__all__ = ["MAX_BODY_BYTES", "STREAM_ERROR_HEADER", "THROTTLE_HEADER", "create_app"]
+__all__ = [
+    "CHOICE_ERROR_HEADER",
+    "MAX_BODY_BYTES",
+    "STREAM_ERROR_HEADER",
+    "THROTTLE_HEADER",
+    "create_app",
+]
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 THROTTLE_HEADER: Final = "x-reference-throttle"
 STREAM_ERROR_HEADER: Final = "x-reference-stream-error"
+CHOICE_ERROR_HEADER: Final = "x-reference-choice-error"
+REQUEST_ID_HEADER: Final = "x-request-id"
 _CREATED: Final = 1_700_000_000
 _MESSAGE_LIMIT: Final = 300
 
@@ -71,7 +76,16 @@ class _Refusal(Exception):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.reply = ErrorReply(status, error_body(message, kind, param, code), dict(headers or {}))
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.param = param
+        self.code = code
+        self.headers = dict(headers or {})
+
+    def reply(self, dialect: Dialect) -> ErrorReply:
+        error = dialect.error(self.status, self.message, self.kind, self.param, self.code)
+        return ErrorReply(self.status, {"error": error}, self.headers)
 
 
 def _reject_constant(name: str) -> Any:
@@ -113,11 +127,9 @@ class _Router:
         self.faults = faults
         self.api_key = api_key
         self.profile = profile
+        self.dialect = Dialect.of(profile)
 
     # -- answers ---------------------------------------------------------------------------------
-
-    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        return {"x-request-id": f"req_{uuid.uuid4().hex}", **(extra or {})}
 
     def json(
         self, body: Any, status: int = 200, headers: Mapping[str, str] | None = None
@@ -125,7 +137,7 @@ class _Router:
         return Response(
             json.dumps(body, ensure_ascii=False).encode(),
             status_code=status,
-            headers=self._headers(headers),
+            headers=dict(headers or {}),
             media_type=self.faults.media_type("application/json"),
         )
 
@@ -140,7 +152,7 @@ class _Router:
 
         return StreamingResponse(
             send(),
-            headers=self._headers({"cache-control": "no-cache"}),
+            headers={"cache-control": "no-cache"},
             media_type=self.faults.media_type("text/event-stream"),
         )
 
@@ -258,13 +270,17 @@ class _Router:
             if refusal is not None:
                 streamed = isinstance(body, dict) and body.get("stream") is True
                 if streamed and self.faults.invalid_stream_as_event:
-                    return self._error_stream(refusal.reply)
+                    return self._error_stream(refusal.reply(self.dialect))
                 raise refusal
-            params = Params.from_request(body, keep_stop=self.profile.stop_sequence == "included")
+            params = Params.from_request(
+                body,
+                keep_stop=self.dialect.keep_stop,
+                reasoning=self.dialect.reasoning_field(body),
+            )
             self.supported(body, params)
             return self._answer(request, self.faults.params(params))
         except _Refusal as refusal:
-            return self.error(refusal.reply)
+            return self.error(refusal.reply(self.dialect))
 
     def _error_stream(self, reply: ErrorReply) -> Response:
         error = reply.body["error"]
@@ -279,22 +295,31 @@ class _Router:
             raise _Refusal(
                 400, f"Unsupported schema: {error}", param=param, code="unsupported_schema"
             ) from None
+        if not params.stream and self._breaks_off(request):
+            completion = break_off(completion)
         completion = self.faults.completion(completion, params)
-        meta = Meta(f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time()), MODEL_ID)
+        created = int(time.time())
+        meta = Meta(self.dialect.new_id(created), created, MODEL_ID)
         turn = Turn(params, completion, meta)
         if not params.stream:
-            return self.json(self.faults.body(completion_body(completion, params, meta), turn))
-        always = self.profile.usage_without_include == "always"
+            body = completion_body(completion, params, meta, self.dialect)
+            return self.json(self.faults.body(body, turn))
         interrupt = request.headers.get(STREAM_ERROR_HEADER)
         events = stream_events(
             completion,
             params,
             meta,
-            usage_chunk=params.include_usage or always,
+            self.dialect,
             error_after=None if interrupt is None else _seconds(interrupt, 1),
         )
         events = self.faults.events(events, turn)
-        return self.stream(self.faults.frames([frame(event) for event in events]))
+        frames = self.faults.frames([frame(event) for event in events])
+        return self.stream([KEEPALIVE, *frames] if self.dialect.keepalive else frames)
+
+    def _breaks_off(self, request: Request) -> bool:
+        """The test header asks the first choice to break off upstream; only a profile whose
+        page documents such a choice (finish_reason "error" with an error object) answers so."""
+        return CHOICE_ERROR_HEADER in request.headers and self.dialect.error_at is not None
 
     def _model(self) -> dict[str, Any]:
         return {"id": MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "conformance"}
@@ -303,14 +328,14 @@ class _Router:
         try:
             self.authorize(request)
         except _Refusal as refusal:
-            return self.error(refusal.reply)
+            return self.error(refusal.reply(self.dialect))
         return self.json({"object": "list", "data": [self._model()]})
 
     async def model(self, request: Request) -> Response:
         try:
             self.authorize(request)
         except _Refusal as refusal:
-            return self.error(refusal.reply)
+            return self.error(refusal.reply(self.dialect))
         name = request.path_params["model"]
         if name != MODEL_ID:
             unknown = _Refusal(
@@ -319,7 +344,7 @@ class _Router:
                 param="model",
                 code="model_not_found",
             )
-            return self.error(unknown.reply)
+            return self.error(unknown.reply(self.dialect))
         return self.json(self._model())
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
@@ -342,7 +367,35 @@ class _Router:
                 "The reference router failed to handle the request.",
                 kind="server_error",
             )
-        return self.error(refusal.reply)
+        return self.error(refusal.reply(self.dialect))
+
+
+class _EchoRequestId:
+    """Every answer carries ``x-request-id``: the caller's own (seed 004 documents it as a request
+    header), or a new one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode())
+        request_id = given or f"req_{uuid.uuid4().hex}".encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k != REQUEST_ID_HEADER.encode()
+                ]
+                message = {
+                    **message,
+                    "headers": [*headers, (REQUEST_ID_HEADER.encode(), request_id)],
+                }
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def create_app(
@@ -350,13 +403,17 @@ def create_app(
     faults: tuple[str, ...] | list[str] = (),
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
-    prefix: str = "/v1",
+    prefix: str | None = None,
 ) -> Starlette:
-    """The reference router: compliant, unless ``faults`` names deviations from the catalogue.
+    """The reference router, answering as ``profile``'s page documents, at ``prefix`` (default:
+    the path the page documents, such as ``/api/v1``). It is compliant unless ``faults`` names
+    deviations from the catalogue.
 
     Raises ConfigError for an unknown fault or profile.
     """
-    router = _Router(FaultSet(faults), api_key or None, load_profile(profile))
+    chosen = load_profile(profile)
+    router = _Router(FaultSet(faults), api_key or None, chosen)
+    prefix = chosen.prefix if prefix is None else prefix
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     app = Starlette(
         routes=[
@@ -365,6 +422,7 @@ def create_app(
             Route(f"{prefix}/models/{{model:path}}", router.model, methods=["GET"]),
         ],
         exception_handlers={HTTPException: router.http_error, Exception: router.http_error},
+        middleware=[Middleware(_EchoRequestId)],
     )
     app.state.faults = router.faults.names
     return app

@@ -22,11 +22,15 @@ answers requests the schema refuses), and :func:`generate` turns it into a :clas
   (after it when the profile says the stop sequence is included) with ``"stop"``; the tokens
   generated up to the one that completed the sequence are counted. When that token is also
   the cap-th one, ``"length"`` is reported (both are true; "length" is the one no client
-  misreads as a natural end).
+  misreads as a natural end);
+- **reasoning**, when the router's profile returns it apart and the request asks for it
+  (``separate_reasoning``, OpenRouter's ``reasoning``): three words before a text answer, spent
+  from the same cap and counted as ``reasoning_tokens`` within ``completion_tokens``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
@@ -43,6 +47,7 @@ ToolMode = Literal["none", "auto", "required"]
 Format = Literal["text", "json_object", "json_schema"]
 
 _PIECE: Final = re.compile(r"\s*\S+|\s+\Z")
+_THOUGHT_WORDS: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +81,17 @@ class Params:
     schema: Mapping[str, Any] | None = None
     stream: bool = False
     include_usage: bool = False
+    reasoning: str | None = None  # the message field that returns reasoning apart, when asked
 
     @classmethod
-    def from_request(cls, body: Mapping[str, Any], *, keep_stop: bool = False) -> Params:
-        """Read a request body; values of the wrong type fall back to their defaults."""
+    def from_request(
+        cls, body: Mapping[str, Any], *, keep_stop: bool = False, reasoning: str | None = None
+    ) -> Params:
+        """Read a request body; values of the wrong type fall back to their defaults.
+
+        ``reasoning`` is decided by the router: the field its profile returns reasoning in,
+        when the request asked for reasoning apart (None: the model does not reason).
+        """
         messages = body.get("messages")
         n = _integer(body.get("n"))
         temperature = body.get("temperature")
@@ -112,6 +124,7 @@ class Params:
             schema=schema,
             stream=body.get("stream") is True,
             include_usage=isinstance(options, dict) and options.get("include_usage") is True,
+            reasoning=reasoning,
         )
 
 
@@ -203,7 +216,9 @@ class Output:
     tokens: tuple[Token, ...]
     calls: tuple[Call, ...]
     finish_reason: str | None
-    completion_tokens: int
+    completion_tokens: int  # reasoning tokens included
+    reasoning: tuple[str, ...] = ()  # the pieces of reasoning returned apart, before the content
+    failed: bool = False  # the choice broke off upstream (finish_reason "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +226,7 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    reasoning_tokens: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,9 +358,8 @@ def _cut(texts: Sequence[str], end: int) -> list[str]:
     return out
 
 
-def _text_output(params: Params, index: int, text: str) -> Output:
+def _text_output(params: Params, index: int, text: str, cap: int | None) -> Output:
     natural = pieces(text)
-    cap = params.cap
     sofar = ""
     for i, piece in enumerate(natural):
         if cap is not None and i >= cap:
@@ -380,6 +395,16 @@ def _call_output(params: Params, index: int, tools: Sequence[Tool], rng: random.
     return Output(index, None, (), tuple(calls), reason, used)
 
 
+def _thought(params: Params, rng: random.Random) -> tuple[str, ...]:
+    """The reasoning a text answer starts with, when it is asked apart: three words, spent from
+    the same token cap as the content (as reasoning tokens are by OpenAI's
+    max_completion_tokens), so the cap may leave no room for content."""
+    if params.reasoning is None:
+        return ()
+    thought = pieces(" ".join(rng.choice(WORDS) for _ in range(_THOUGHT_WORDS)))
+    return tuple(thought if params.cap is None else thought[: params.cap])
+
+
 def generate(params: Params) -> Completion:
     """The model's answer to ``params``: n choices and their usage."""
     called = chosen_tools(params)
@@ -388,8 +413,14 @@ def generate(params: Params) -> Completion:
         rng = _rng(params, index)
         if called:
             outputs.append(_call_output(params, index, called, rng))
-        else:
-            outputs.append(_text_output(params, index, natural_text(params, rng)))
+            continue
+        thought = _thought(params, rng)
+        cap = None if params.cap is None else params.cap - len(thought)
+        output = _text_output(params, index, natural_text(params, rng), cap)
+        if thought:
+            spent = output.completion_tokens + len(thought)
+            output = dataclasses.replace(output, reasoning=thought, completion_tokens=spent)
+        outputs.append(output)
     return complete(outputs, prompt_tokens(params.messages))
 
 
@@ -397,4 +428,22 @@ def complete(outputs: Iterable[Output], prompt: int) -> Completion:
     """A completion whose usage is the honest sum of its choices' tokens."""
     choices = tuple(outputs)
     completion = sum(choice.completion_tokens for choice in choices)
-    return Completion(choices, Usage(prompt, completion, prompt + completion))
+    reasoning = sum(len(choice.reasoning) for choice in choices)
+    return Completion(choices, Usage(prompt, completion, prompt + completion, reasoning))
+
+
+def break_off(completion: Completion, kept: int = 2) -> Completion:
+    """The completion with its first choice broken off upstream after ``kept`` tokens: the
+    output so far, no tool calls, finish_reason ``"error"``, and the usage recounted."""
+    first, *others = completion.choices
+    tokens_kept = first.tokens[:kept]
+    broken = dataclasses.replace(
+        first,
+        content="".join(t.text for t in tokens_kept),
+        tokens=tokens_kept,
+        calls=(),
+        finish_reason="error",
+        completion_tokens=len(first.reasoning) + len(tokens_kept),
+        failed=True,
+    )
+    return complete([broken, *others], completion.usage.prompt_tokens)

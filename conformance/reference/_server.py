@@ -13,7 +13,7 @@ from typing import Any, Final
 import uvicorn
 
 from conformance._errors import ConfigError, ConformanceError
-from conformance._profile import DEFAULT_PROFILE
+from conformance._profile import DEFAULT_PROFILE, load_profile
 from conformance.reference._app import create_app
 
 __all__ = ["listen", "run_server", "serve_in_thread"]
@@ -59,6 +59,12 @@ def _url(host: str, port: int, prefix: str) -> str:
     return f"http://{shown}:{port}{prefix}"
 
 
+def _prefix(prefix: str | None, profile: str) -> str:
+    """The path before /chat/completions: the one given, or the one the profile's page uses."""
+    chosen = load_profile(profile).prefix if prefix is None else prefix
+    return "/" + chosen.strip("/") if chosen.strip("/") else ""
+
+
 @contextlib.contextmanager
 def serve_in_thread(
     app: ASGIApp | None = None,
@@ -66,14 +72,16 @@ def serve_in_thread(
     faults: tuple[str, ...] | list[str] = (),
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
-    prefix: str = "/v1",
+    prefix: str | None = None,
     host: str = "127.0.0.1",
 ) -> Iterator[str]:
     """Serve the router (or ``app``) on a free port of ``host``; yield its base URL.
 
-    The base URL is everything before ``/chat/completions`` (``http://127.0.0.1:PORT/v1``).
-    The server is ready when the block starts and stopped when it ends.
+    The base URL is everything before ``/chat/completions``: ``prefix``, by default the path
+    the profile's page documents (``http://127.0.0.1:PORT/v1``, ``…/api/v1``). The server is
+    ready when the block starts and stopped when it ends.
     """
+    prefix = _prefix(prefix, profile)
     app = app or create_app(faults=faults, api_key=api_key, profile=profile, prefix=prefix)
     sock = listen(host, 0)
     port = sock.getsockname()[1]
@@ -102,10 +110,12 @@ def run_server(
     faults: tuple[str, ...] | list[str] = (),
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
-    prefix: str = "/v1",
+    prefix: str | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Serve the router in the foreground until interrupted (Ctrl-C)."""
+    """Serve the router in the foreground until interrupted (Ctrl-C), at ``prefix`` (by default
+    the path the profile's page documents)."""
+    prefix = _prefix(prefix, profile)
     app = create_app(faults=faults, api_key=api_key, profile=profile, prefix=prefix)
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1], prefix)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from conformance.reference._dialect import Dialect
 from conformance.reference._model import Call, Completion, Output, Params, Token, Usage
 
 Event = dict[str, Any] | str
@@ -30,19 +31,40 @@ class Meta:
     model: str
 
 
-def usage_body(usage: Usage) -> dict[str, Any]:
+def usage_body(usage: Usage, variant: str = "prompt_completion") -> dict[str, Any]:
+    """OpenAI's usage object, or (``input_output``) seed 004's."""
+    if variant == "input_output":
+        return {
+            "input_tokens": usage.prompt_tokens,
+            "output_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "reasoning_tokens": usage.reasoning_tokens,
+        }
     return {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {
-            "reasoning_tokens": 0,
+            "reasoning_tokens": usage.reasoning_tokens,
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
         },
     }
+
+
+def upstream_error(dialect: Dialect) -> dict[str, Any]:
+    """The error object of a choice that broke off upstream."""
+    return dialect.error(
+        502,
+        "The upstream provider failed while answering; the output so far is kept.",
+        "server_error",
+        None,
+        "provider_unavailable",
+    )
 
 
 def _token_body(token: Token, top: int) -> dict[str, Any]:
@@ -77,9 +99,12 @@ def _call_body(call: Call) -> dict[str, Any]:
     }
 
 
-def completion_body(completion: Completion, params: Params, meta: Meta) -> dict[str, Any]:
+def completion_body(
+    completion: Completion, params: Params, meta: Meta, dialect: Dialect
+) -> dict[str, Any]:
     """The chat.completion object."""
     choices = []
+    failed = False
     for output in completion.choices:
         message: dict[str, Any] = {
             "role": "assistant",
@@ -87,40 +112,56 @@ def completion_body(completion: Completion, params: Params, meta: Meta) -> dict[
             "refusal": None,
             "annotations": [],
         }
+        if params.reasoning is not None and output.reasoning:
+            message[params.reasoning] = "".join(output.reasoning)
         if output.calls:
             message["tool_calls"] = [_call_body(call) for call in output.calls]
-        choices.append(
-            {
-                "index": output.index,
-                "message": message,
-                "logprobs": logprobs_body(output.tokens, params),
-                "finish_reason": output.finish_reason,
-            }
-        )
-    return {
+        choice = {
+            "index": output.index,
+            "message": message,
+            "logprobs": logprobs_body(output.tokens, params),
+            "finish_reason": output.finish_reason,
+        }
+        if dialect.native_finish_reason:
+            choice["native_finish_reason"] = output.finish_reason
+        if output.failed and dialect.error_at == "choice":
+            choice["error"] = upstream_error(dialect)
+        failed = failed or output.failed
+        choices.append(choice)
+    body = {
         "id": meta.id,
         "object": "chat.completion",
         "created": meta.created,
         "model": meta.model,
         "choices": choices,
-        "usage": usage_body(completion.usage),
+        "usage": usage_body(completion.usage, dialect.usage),
         "service_tier": "default",
         "system_fingerprint": FINGERPRINT,
     }
+    if failed and dialect.error_at == "response":
+        body["error"] = upstream_error(dialect)
+    return body
 
 
-def _choice_deltas(output: Output, params: Params) -> Iterator[dict[str, Any]]:
-    """One choice's entries in the stream: role first, a token or a call fragment each, finish."""
+def _choice_deltas(output: Output, params: Params, dialect: Dialect) -> Iterator[dict[str, Any]]:
+    """One choice's entries in the stream: role first, a reasoning piece, a token or a call
+    fragment each, finish."""
 
     def entry(delta: dict[str, Any], logprobs: Any = None, finish: Any = None) -> dict[str, Any]:
-        return {
+        body = {
             "index": output.index,
             "delta": delta,
             "logprobs": logprobs,
             "finish_reason": finish,
         }
+        if dialect.native_finish_reason:
+            body["native_finish_reason"] = finish
+        return body
 
     yield entry({"role": "assistant", "content": "" if output.content is not None else None})
+    if params.reasoning is not None:
+        for piece in output.reasoning:
+            yield entry({params.reasoning: piece})
     for token in output.tokens:
         yield entry({"content": token.text}, logprobs_body([token], params))
     for number, call in enumerate(output.calls):
@@ -145,17 +186,19 @@ def stream_events(
     completion: Completion,
     params: Params,
     meta: Meta,
+    dialect: Dialect,
     *,
-    usage_chunk: bool,
     error_after: int | None = None,
 ) -> list[Event]:
     """The chunks of a stream, choices interleaved, the usage chunk if asked, then [DONE].
 
-    ``usage_chunk`` sends the final usage chunk (include_usage, or a profile that always sends
-    it); intermediate chunks then carry ``"usage": null``. ``error_after`` interrupts the stream
-    with an error event after that many chunks.
+    The final usage chunk comes with include_usage, or always when the dialect says so;
+    intermediate chunks then carry ``"usage": null``. ``error_after`` interrupts the stream
+    with an error after that many chunks, in the dialect's form: OpenAI's error event, or
+    OpenRouter's chunk with a top-level error whose choice ends with ``"error"``.
     """
-    lanes = [list(_choice_deltas(output, params)) for output in completion.choices]
+    usage_chunk = params.include_usage or dialect.usage_unasked
+    lanes = [list(_choice_deltas(output, params, dialect)) for output in completion.choices]
     entries = [
         lane[i] for i in range(max(map(len, lanes), default=0)) for lane in lanes if i < len(lane)
     ]
@@ -176,16 +219,18 @@ def stream_events(
     events: list[Event] = [chunk([entry]) for entry in entries]
     if error_after is not None and error_after < len(events):
         message = "The stream was interrupted by the reference router, as requested."
-        error = {
-            "message": message,
-            "type": "server_error",
-            "param": None,
-            "code": "stream_interrupted",
-        }
-        return [*events[:error_after], {"error": error}]
+        error = dialect.error(502, message, "server_error", None, "stream_interrupted")
+        if dialect.mid_stream_error == "event":
+            return [*events[:error_after], {"error": error}]
+        broken: dict[str, Any] = {"index": 0, "delta": {"content": ""}, "finish_reason": "error"}
+        if dialect.native_finish_reason:
+            broken["native_finish_reason"] = "error"
+        failure = chunk([broken])
+        failure.pop("usage", None)
+        return [*events[:error_after], {**failure, "error": error}]
     if usage_chunk:
         last = chunk([])
-        last["usage"] = usage_body(completion.usage)
+        last["usage"] = usage_body(completion.usage, dialect.usage)
         events.append(last)
     events.append(DONE)
     return events
@@ -199,8 +244,3 @@ def frame(event: Event) -> bytes:
         else json.dumps(event, ensure_ascii=False, separators=_COMPACT)
     )
     return f"data: {data}\n\n".encode()
-
-
-def error_body(message: str, kind: str, param: str | None, code: str | None) -> dict[str, Any]:
-    """OpenAI's error envelope: all four keys, param and code nullable."""
-    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
