@@ -9,7 +9,8 @@
   :func:`mutations` lists every mutation as data, derived from the schema: each type, numeric
   bound (just past it: ``max + 1``/``min - 1`` for integers, ``± 0.5`` for numbers, the bound
   itself when exclusive), length, pattern, item count, enum, const and required property reachable
-  from a top-level property without crossing a ``$ref``; for each top-level array of a
+  from a top-level property (through ``$ref``s to shared definitions, except into a discriminated
+  object and back up a recursion); for each top-level array of a
   discriminated object (``messages``, ``tools``), an unknown and a missing discriminator and each
   kind's required properties; and both ways to break each top-level ``if``/``then`` rule.
 

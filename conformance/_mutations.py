@@ -196,6 +196,7 @@ class MutationBuilder:
         """Mutations for the value at ``ref`` and every inline schema below it."""
         schema = self.compiler.schema(ref)
         if "$ref" in schema:
+            self._follow(found, ref, trail, union)
             return
         path = _template([s.segment for s in trail])[2:]
         is_int = (declared_types(schema) or ()) in (("integer",), ("integer", "null"))
@@ -282,6 +283,26 @@ class MutationBuilder:
             if side in schema:
                 # The same value seen through a branch: the trail (and its ref) stays.
                 self._walk(found, f"{ref}/{side}", trail, inner)
+
+    def _follow(self, found: list[Mutation], ref: str, trail: tuple[Step, ...], union: int) -> None:
+        """Walk the schema a ``$ref`` names, as the value at the end of ``trail``: a shared
+        definition's bounds are bounds of every property that uses it
+        (``prediction.content`` → ``$defs/text_content``, ``minItems: 1``). Not followed: a
+        discriminated object (messages, tools: :meth:`_items` breaks those), a location whose
+        values a tweak draws, and a definition already on the trail (recursion)."""
+        target = self.compiler.resolve(ref)
+        above = trail[:-1]
+        on_trail = {s.ref for s in above} | {self.compiler.resolve(s.ref) for s in above}
+        if (
+            target == ref
+            or target in on_trail
+            or self.compiler.discriminated(target) is not None
+            or self.compiler.tweak(ref).value is not None
+            or self.compiler.tweak(target).value is not None
+        ):
+            return
+        last = trail[-1]
+        self._walk(found, target, (*trail[:-1], Step(last.segment, target)), union)
 
     def _items(self, found: list[Mutation], name: str) -> None:
         """Mutations of the first item of a top-level array of a discriminated object."""
