@@ -1,12 +1,13 @@
 """The reference router as an ASGI application (Starlette).
 
-Routes, under ``prefix`` (default ``/v1``):
+Routes, under ``prefix`` (by default the path the profile's page documents, ``/v1`` for OpenAI):
 
 - ``POST /chat/completions``: the toy model, JSON or an event stream;
 - ``GET /models`` and ``GET /models/{id}``: the one model, ``reference-model``, in OpenAI's shapes.
 
-A chat request goes through these steps, each answering with OpenAI's error envelope
-``{"error": {"message", "type", "param", "code"}}`` when it fails:
+A chat request goes through these steps, each answering with the profile's error envelope
+(OpenAI's ``{"error": {"message", "type", "param", "code"}}`` unless the page says otherwise)
+when it fails:
 
 1. the key (401; only when the router was given one: without a key, any key or none passes);
 2. the throttle header ``X-Reference-Throttle: <seconds>`` (429 with ``Retry-After``);
@@ -15,9 +16,14 @@ A chat request goes through these steps, each answering with OpenAI's error enve
    error), before any stream starts, so a broken stream request gets a JSON 400;
 5. the model (404, code ``model_not_found``), then what the router cannot do (400).
 
+Every answer is rendered in the profile's dialect (:mod:`conformance.reference._dialect`): the
+usage shape, the error's code, ids, extension fields, reasoning returned apart, keep-alive
+comments and the mid-stream error form. ``X-Reference-Choice-Error`` makes the first choice of
+a non-streamed answer break off upstream, under a profile whose page documents that.
+
 Other methods on the endpoint get 405 and unknown paths 404, in the same envelope. The header
-``X-Reference-Stream-Error: <n>`` interrupts a stream after n chunks with an OpenAI-style error
-event (a compliant mid-stream error, for clients and proxies to be tested against).
+``X-Reference-Stream-Error: <n>`` interrupts a stream after n chunks with the profile's mid-stream
+error (a compliant one, for clients and proxies to be tested against).
 """
 
 from __future__ import annotations
@@ -381,21 +387,23 @@ class _EchoRequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode())
-        request_id = given or f"req_{uuid.uuid4().hex}".encode()
+        name = REQUEST_ID_HEADER.encode()
+        request_id = dict(scope["headers"]).get(name) or f"req_{uuid.uuid4().hex}".encode()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k != REQUEST_ID_HEADER.encode()
-                ]
-                message = {
-                    **message,
-                    "headers": [*headers, (REQUEST_ID_HEADER.encode(), request_id)],
-                }
+                headers = [(k, v) for k, v in message.get("headers", []) if k != name]
+                message = {**message, "headers": [*headers, (name, request_id)]}
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+def route_prefix(prefix: str | None, profile: str) -> str:
+    """The path before ``/chat/completions``: the one given, or the one the profile's page
+    documents (``/api/v1``), with one leading slash and none trailing."""
+    chosen = load_profile(profile).prefix if prefix is None else prefix
+    return "/" + chosen.strip("/") if chosen.strip("/") else ""
 
 
 def create_app(
@@ -411,10 +419,8 @@ def create_app(
 
     Raises ConfigError for an unknown fault or profile.
     """
-    chosen = load_profile(profile)
-    router = _Router(FaultSet(faults), api_key or None, chosen)
-    prefix = chosen.prefix if prefix is None else prefix
-    prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    router = _Router(FaultSet(faults), api_key or None, load_profile(profile))
+    prefix = route_prefix(prefix, profile)
     app = Starlette(
         routes=[
             Route(f"{prefix}/chat/completions", router.chat, methods=["POST"]),

@@ -13,8 +13,8 @@ from typing import Any, Final
 import uvicorn
 
 from conformance._errors import ConfigError, ConformanceError
-from conformance._profile import DEFAULT_PROFILE, load_profile
-from conformance.reference._app import create_app
+from conformance._profile import DEFAULT_PROFILE
+from conformance.reference._app import create_app, route_prefix
 
 __all__ = ["listen", "run_server", "serve_in_thread"]
 
@@ -59,12 +59,6 @@ def _url(host: str, port: int, prefix: str) -> str:
     return f"http://{shown}:{port}{prefix}"
 
 
-def _prefix(prefix: str | None, profile: str) -> str:
-    """The path before /chat/completions: the one given, or the one the profile's page uses."""
-    chosen = load_profile(profile).prefix if prefix is None else prefix
-    return "/" + chosen.strip("/") if chosen.strip("/") else ""
-
-
 @contextlib.contextmanager
 def serve_in_thread(
     app: ASGIApp | None = None,
@@ -81,7 +75,7 @@ def serve_in_thread(
     the profile's page documents (``http://127.0.0.1:PORT/v1``, ``…/api/v1``). The server is
     ready when the block starts and stopped when it ends.
     """
-    prefix = _prefix(prefix, profile)
+    prefix = route_prefix(prefix, profile)
     app = app or create_app(faults=faults, api_key=api_key, profile=profile, prefix=prefix)
     sock = listen(host, 0)
     port = sock.getsockname()[1]
@@ -115,7 +109,7 @@ def run_server(
 ) -> None:
     """Serve the router in the foreground until interrupted (Ctrl-C), at ``prefix`` (by default
     the path the profile's page documents)."""
-    prefix = _prefix(prefix, profile)
+    prefix = route_prefix(prefix, profile)
     app = create_app(faults=faults, api_key=api_key, profile=profile, prefix=prefix)
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1], prefix)
