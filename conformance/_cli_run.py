@@ -7,6 +7,7 @@ import os
 import random
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,6 +44,21 @@ def _embedded_scenarios(profile: Profile) -> tuple[Scenario, ...]:
     from conformance._embedded import embedded_scenarios  # imports the reference router
 
     return embedded_scenarios(profile)
+
+
+@contextlib.contextmanager
+def _scratch_hypothesis_home() -> Iterator[None]:
+    """Hypothesis keeps caches under ``.hypothesis/`` of the current directory (constants it
+    collects, even with no example database): a run keeps them in a temporary folder instead,
+    so it leaves nothing behind where the user ran it."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="conformance-hypothesis-") as scratch:
+        set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)  # back to the default, found again on first use
 
 
 @contextlib.contextmanager
@@ -150,7 +166,7 @@ def run_command(
             if not api_key:
                 raise ConfigError(f"--api-key-env {api_key_env}: the variable is not set")
         seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
-        with _target(base_url, profile, api_key) as (url, key):
+        with _scratch_hypothesis_home(), _target(base_url, profile, api_key) as (url, key):
             click.echo(f"conformance run: target {url}, profile {chosen.id}, seed {seed}")
             options = RunOptions(
                 base_url=url,

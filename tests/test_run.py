@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -183,3 +185,19 @@ def test_every_scenario_feature_is_one_a_profile_can_name() -> None:
     features = {s.feature for s in [*SCENARIOS, *EMBEDDED_SCENARIOS] if s.feature is not None}
     assert features <= set(FEATURES)
     assert load_profile().capabilities == set(FEATURES)  # the base documents them all
+
+
+def test_a_run_leaves_nothing_where_it_was_started(tmp_path: Path) -> None:
+    # Hypothesis caches under ./.hypothesis even without an example database; a fresh process,
+    # because it collects what it caches once per process.
+    command = [sys.executable, "-c", "from conformance.cli import main; main()"]
+    done = subprocess.run(
+        [*command, "run", "--seed", "3", "--max-examples", "3"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list(tmp_path.iterdir()) == []
