@@ -176,11 +176,29 @@ def _field(data: Mapping[str, Any], dotted: str, path: Path, kind: type | tuple[
     return node
 
 
-def _choice(data: Mapping[str, Any], dotted: str, path: Path, allowed: tuple[str, ...]) -> str:
+def _choice(
+    data: Mapping[str, Any],
+    dotted: str,
+    path: Path,
+    allowed: tuple[str, ...],
+    default: str | None = None,
+) -> str:
+    """The value at ``dotted``, one of ``allowed``; ``default`` when absent (None: required)."""
+    if default is not None and not _present(data, dotted):
+        return default
     value = _field(data, dotted, path, str)
     if value not in allowed:
         raise ConfigError(f"{path}: field '{dotted}' must be one of {list(allowed)}, got {value!r}")
     return cast(str, value)
+
+
+def _present(data: Mapping[str, Any], dotted: str) -> bool:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _schema_ref(data: Mapping[str, Any], dotted: str, path: Path) -> str:
@@ -260,7 +278,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     fields_ref = data.get("schemas", {}).get("error_fields")
     usage = cast(
         UsageVariant,
-        _choice(data, "usage", path, get_args(UsageVariant)) if "usage" in data else "either",
+        _choice(data, "usage", path, get_args(UsageVariant), "either"),
     )
     capabilities = _strings(data, "capabilities", path, list(FEATURES))
     unknown = sorted(set(capabilities) - set(FEATURES))
@@ -303,15 +321,10 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         notes=tuple(_strings(data, "notes", path, [])),
         mid_stream_error=cast(
             MidStreamError,
-            _choice(data, "streaming.mid_stream_error", path, get_args(MidStreamError))
-            if "mid_stream_error" in streaming
-            else "event",
+            _choice(data, "streaming.mid_stream_error", path, get_args(MidStreamError), "event"),
         ),
         error_code=cast(
-            ErrorCode,
-            _choice(data, "error_code", path, get_args(ErrorCode))
-            if "error_code" in data
-            else "string",
+            ErrorCode, _choice(data, "error_code", path, get_args(ErrorCode), "string")
         ),
         id_prefix=cast(str, _field(data, "id_prefix", path, str))
         if "id_prefix" in data

@@ -304,8 +304,7 @@ class _Router:
         if not params.stream and self._breaks_off(request):
             completion = break_off(completion)
         completion = self.faults.completion(completion, params)
-        created = int(time.time())
-        meta = Meta(self.dialect.new_id(created), created, MODEL_ID)
+        meta = Meta(self.dialect.new_id(), int(time.time()), MODEL_ID)
         turn = Turn(params, completion, meta)
         if not params.stream:
             body = completion_body(completion, params, meta, self.dialect)

@@ -7,7 +7,7 @@ answer in any profile's shapes:
 - the **usage** object: OpenAI's prompt/completion counts, or seed 004's input/output counts
   with cache and reasoning counters;
 - an **error's code**: OpenAI's string names, or the HTTP status as a number (OpenRouter);
-- the **id** prefix (``chatcmpl-``; OpenRouter's ``gen-<unix>-<20 alnum>``);
+- the **id** prefix (``chatcmpl-``; OpenRouter's ``gen-``);
 - the **extensions** it can fill: ``choices[].native_finish_reason``; where the error object of
   a choice that broke off goes (``choices[].error``, or the response's ``error``); and the
   message field that returns **reasoning** apart (``reasoning_content``, ``reasoning``), with the
@@ -86,9 +86,7 @@ class Dialect:
             reasoning=reasoning,
         )
 
-    def new_id(self, created: int) -> str:
-        if self.id_prefix == "gen-":  # gen-<unix>-<20 alphanumerics> (spec.md §3)
-            return f"gen-{created}-{uuid.uuid4().hex[:20]}"
+    def new_id(self) -> str:
         return f"{self.id_prefix}{uuid.uuid4().hex[:24]}"
 
     def reasoning_field(self, body: Mapping[str, Any]) -> str | None:
@@ -113,9 +111,8 @@ class Dialect:
     ) -> dict[str, Any]:
         """The error object (what goes under ``"error"``)."""
         if self.error_code == "status":  # {code: number, message, metadata?} (spec.md §6.1)
-            found: dict[str, Any] = {"code": status, "message": message}
             details = {"error_type": code or kind, **({"param": param} if param else {})}
-            return {**found, "metadata": details}
+            return {"code": status, "message": message, "metadata": details}
         return {"message": message, "type": kind, "param": param, "code": code}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from conformance.reference._dialect import Dialect
 from conformance.reference._model import Call, Completion, Output, Params, Token, Usage
@@ -31,7 +31,9 @@ class Meta:
     model: str
 
 
-def usage_body(usage: Usage, variant: str = "prompt_completion") -> dict[str, Any]:
+def usage_body(
+    usage: Usage, variant: Literal["prompt_completion", "input_output"] = "prompt_completion"
+) -> dict[str, Any]:
     """OpenAI's usage object, or (``input_output``) seed 004's."""
     if variant == "input_output":
         return {
