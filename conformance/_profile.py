@@ -165,12 +165,23 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
     return shipped
 
 
-def _field(data: Mapping[str, Any], dotted: str, path: Path, kind: type | tuple[type, ...]) -> Any:
+_MISSING: Final = object()
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted path, or :data:`_MISSING`."""
     node: Any = data
     for part in dotted.split("."):
         if not isinstance(node, Mapping) or part not in node:
-            raise ConfigError(f"{path}: missing field '{dotted}'")
+            return _MISSING
         node = node[part]
+    return node
+
+
+def _field(data: Mapping[str, Any], dotted: str, path: Path, kind: type | tuple[type, ...]) -> Any:
+    node = _lookup(data, dotted)
+    if node is _MISSING:
+        raise ConfigError(f"{path}: missing field '{dotted}'")
     if not isinstance(node, kind):
         raise ConfigError(f"{path}: field '{dotted}' has the wrong type: {node!r}")
     return node
@@ -184,21 +195,12 @@ def _choice(
     default: str | None = None,
 ) -> str:
     """The value at ``dotted``, one of ``allowed``; ``default`` when absent (None: required)."""
-    if default is not None and not _present(data, dotted):
+    if default is not None and _lookup(data, dotted) is _MISSING:
         return default
     value = _field(data, dotted, path, str)
     if value not in allowed:
         raise ConfigError(f"{path}: field '{dotted}' must be one of {list(allowed)}, got {value!r}")
     return cast(str, value)
-
-
-def _present(data: Mapping[str, Any], dotted: str) -> bool:
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False
-        node = node[part]
-    return True
 
 
 def _schema_ref(data: Mapping[str, Any], dotted: str, path: Path) -> str:
