@@ -134,6 +134,7 @@ class Choice:
     index: int
     path: str
     content: str | None
+    content_path: str  # where the content is: the message's, or the first delta that carried it
     refusal: str | None
     reasoning: str | None
     tool_calls: tuple[ToolCall, ...]
@@ -206,6 +207,7 @@ def _completion_answer(body: Any) -> Answer:
                 index=index if isinstance(index, int) else i,
                 path=path,
                 content=_text(message.get("content")),
+                content_path=f"{path}.message.content",
                 refusal=_text(message.get("refusal")),
                 reasoning=_reasoning(message),
                 tool_calls=tuple(calls),
@@ -232,6 +234,7 @@ class _CallParts:
 class _ChoiceParts:
     path: str
     content: list[str] = field(default_factory=list)
+    content_path: str = ""
     refusal: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
     calls: dict[int, _CallParts] = field(default_factory=dict)
@@ -246,6 +249,8 @@ def _add_delta(parts: _ChoiceParts, delta: Mapping[str, Any], path: str) -> None
         value = delta.get(name)
         if isinstance(value, str):
             sink.append(value)
+    if isinstance(delta.get("content"), str) and not parts.content_path:
+        parts.content_path = f"{path}.delta.content"
     for name in _REASONING_FIELDS:
         value = delta.get(name)
         if isinstance(value, str):
@@ -304,6 +309,7 @@ def _stream_answer(transcript: Transcript) -> Answer:
             index=index,
             path=parts.path,
             content="".join(parts.content) if parts.content else None,
+            content_path=parts.content_path or f"{parts.path}.delta.content",
             refusal="".join(parts.refusal) if parts.refusal else None,
             reasoning="".join(parts.reasoning) if parts.reasoning else None,
             tool_calls=tuple(

@@ -21,7 +21,7 @@ from conformance._errors import BudgetExhausted, TargetUnreachable
 from conformance._exchange import Exchange
 from conformance._profile import Profile
 from conformance._reproduce import curl
-from conformance._results import CheckResult
+from conformance._results import CheckResult, Failure
 from conformance._scenarios import SCENARIOS, Probe, Scenario
 from conformance._shrink import Body, shrink
 from conformance.checks import REGISTRY, Check, run_checks
@@ -252,20 +252,42 @@ def _size(body: Mapping[str, Any] | bytes | None) -> int:
     return len(body or b"")
 
 
+_SHOWN_KINDS = 3  # distinct failures named in an entry's message; all are in its evidence
+_LISTED_KINDS = 20  # distinct failures listed in evidence["failures"]
+
+
+def _kinds(bad: list[tuple[Judged, CheckResult]]) -> list[tuple[Judged, Failure | None, str]]:
+    """Each distinct way the check failed, smallest failing request first: one failure must not
+    hide another (a bad key refused with 400 beside a wrong method answered 404)."""
+    kinds: dict[str, tuple[Judged, Failure | None, str]] = {}
+    for judged, result in sorted(bad, key=lambda pair: _size(pair[0].probe.body)):
+        for failure in result.failures or (None,):
+            message = failure.message if failure else result.reason or ""
+            kinds.setdefault(message, (judged, failure, message))
+    return list(kinds.values())
+
+
 def _failed_entry(
     options: RunOptions, check: Check, bad: list[tuple[Judged, CheckResult]], applied: int
 ) -> Entry:
     # The smallest failing request is the one to show: after shrinking, usually the shrunk one.
-    item, result = min(bad, key=lambda pair: _size(pair[0].probe.body))
-    failure = result.failures[0] if result.failures else None
-    message = failure.message if failure else result.reason or ""
+    kinds = _kinds(bad)
+    item, failure, message = kinds[0]
+    others = [other for _, _, other in kinds[1:_SHOWN_KINDS]]
+    if others:
+        message = "; ".join([message, *others])
+    if len(kinds) > _SHOWN_KINDS:
+        message += f"; and {len(kinds) - _SHOWN_KINDS} more (evidence.failures)"
     if len(bad) > 1:
         message += f" (in {len(bad)} of {applied} exchanges)"
+    error = any(result.status == "error" for _, result in bad) and not any(
+        result.status == "failed" for _, result in bad
+    )
     return Entry(
         check=check.id,
         requirement=check.requirement.id,
         level=check.level,
-        status="failed" if result.status == "failed" else "error",
+        status="error" if error else "failed",
         scenario=item.scenario,
         message=message,
         evidence={
@@ -274,6 +296,15 @@ def _failed_entry(
             "actual": failure.actual if failure else None,
             "status": item.exchange.status,
             "scenarios": sorted({judged.scenario for judged, _ in bad}),
+            "failures": [
+                {
+                    "scenario": judged.scenario,
+                    "status": judged.exchange.status,
+                    "message": text,
+                    "path": one.path if one else None,
+                }
+                for judged, one, text in kinds[:_LISTED_KINDS]
+            ],
         },
         reproduce=_reproduce(options, item),
     )

@@ -205,9 +205,11 @@ def _unknown_model(model: str) -> Probe:
     return Probe(ask("conformance-no-such-model-0"), intent="unknown_model")
 
 
-@_scenario("invalid.wrong_method", "GET on the endpoint is refused")
+@_scenario("invalid.wrong_method", "PUT on the endpoint is refused")
 def _wrong_method(model: str) -> Probe:
-    return Probe(None, method="GET", intent="wrong_method")
+    # PUT, not GET: OpenAI's API defines GET on this path (listChatCompletions, stored
+    # completions), so a GET may rightly answer 200. No profile defines PUT here.
+    return Probe(None, method="PUT", intent="wrong_method")
 
 
 @_scenario("auth.no_key", "a request without a key gets 401", needs_key=True)

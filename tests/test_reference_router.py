@@ -154,7 +154,7 @@ PROBES: dict[str, Probe] = {
         intent="unknown_model",
         status=404,
     ),
-    "wrong_method": Probe(None, method="GET", intent="wrong_method", status=405),
+    "wrong_method": Probe(None, method="PUT", intent="wrong_method", status=405),
     "no_key": Probe(_ask(), auth="none", intent="no_key", status=401),
     "bad_key": Probe(_ask(), auth="bad", intent="bad_key", status=401),
     "throttle": Probe(_ask(), headers={THROTTLE_HEADER: "2"}, status=429),

@@ -56,7 +56,7 @@ def content_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]
             json.loads(choice.content or "")
         except ValueError:
             yield Violation(
-                f"{choice.path}.content", "JSON text", choice.content, "the content is not JSON"
+                choice.content_path, "JSON text", choice.content, "the content is not JSON"
             )
 
 
@@ -93,7 +93,7 @@ def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vio
         error = jsonschema.exceptions.best_match(explainer.iter_errors(document))
         where = "".join(f"[{p!r}]" for p in error.absolute_path) if error else ""
         yield Violation(
-            f"{choice.path}.content",
+            choice.content_path,
             f"a document valid against json_schema {spec.get('name')!r}",
             document,
             f"the content breaks the requested schema{' at ' + where if where else ''}: "
@@ -192,7 +192,7 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
                 choice.finish_path,
                 '"length"',
                 "stop",
-                f"the choice used all {cap} tokens of the cap yet finished with stop",
+                f"the choice used {tokens} completion tokens (cap {cap}) yet finished with stop",
             )
 
 
@@ -208,7 +208,7 @@ def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Viola
         found = [s for s in sequences if s in (choice.content or "")]
         if found:
             yield Violation(
-                f"{choice.path}.content",
+                choice.content_path,
                 f"no occurrence of {found[0]!r}",
                 choice.content,
                 "the content contains a stop sequence",
@@ -228,7 +228,7 @@ def reasoning_kept_apart(exchange: Exchange, profile: Profile) -> Iterator[Viola
     for choice in choices:
         if any(tag in (choice.content or "") for tag in _THINK_TAGS):
             yield Violation(
-                f"{choice.path}.content",
+                choice.content_path,
                 "no <think> block in the content",
                 choice.content,
                 "reasoning leaks into the content",

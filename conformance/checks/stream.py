@@ -178,7 +178,7 @@ def role_first_only(exchange: Exchange, profile: Profile) -> Iterator[Violation]
                     path,
                     '"assistant" in the first delta of the choice',
                     role,
-                    "the first delta lacks the role",
+                    f"choice {index}'s first delta lacks the role",
                 )
         elif role is not None:
             repeats.setdefault(index, []).append(path)
