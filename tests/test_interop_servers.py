@@ -9,17 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from interop.servers import Server, ServerFailed, running
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from interop.servers import Server, ServerFailed, free_port, running
 
 
 def _http_server(tmp_path: Path) -> tuple[Server, int]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
     url = f"http://127.0.0.1:{port}/"
     return Server("static", command, url, cwd=tmp_path, startup_s=30), port
@@ -47,7 +41,7 @@ def test_a_server_is_stopped_when_the_block_fails(tmp_path: Path) -> None:
 
 def test_a_server_that_exits_early_is_reported_with_its_log(tmp_path: Path) -> None:
     command = [sys.executable, "-c", "print('no such option'); raise SystemExit(3)"]
-    server = Server("broken", command, f"http://127.0.0.1:{_free_port()}/", startup_s=30)
+    server = Server("broken", command, f"http://127.0.0.1:{free_port()}/", startup_s=30)
     with (
         pytest.raises(ServerFailed, match=r"exited with 3(.|\n)*no such option"),
         running(server, tmp_path / "logs"),

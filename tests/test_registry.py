@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,34 @@ def test_a_failure_reads_like_a_validation_error() -> None:
     assert text.startswith("response.schema: ")
     assert "At $" in text
     assert "expected" in text
+
+
+def test_an_answer_to_an_invalid_request_is_judged_only_as_the_acceptance_it_is() -> None:
+    # n: 0 answered with zero choices: the 200 is the finding; the empty choices follow from it.
+    body = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 0, "total_tokens": 1},
+    }
+    exchange = Exchange.from_http(
+        request={"model": "m", "messages": [{"role": "user", "content": "hi"}], "n": 0},
+        status=200,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+    results = run_checks(exchange, load_profile("openai-compatible"))
+    verdicts = {r.check: r.status for r in results if r.status != "skipped"}
+    assert verdicts == {"errors.invalid_request": "failed"}
+    skipped = {r.reason for r in results if r.status == "skipped"}
+    assert "the request breaks the contract: errors.invalid_request judges its answer" in skipped
+    valid = Exchange.from_http(
+        request={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+        status=200,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+    judged = {r.check: r.status for r in run_checks(valid, load_profile("openai-compatible"))}
+    assert judged["response.schema"] == "failed"  # the same answer to a valid request

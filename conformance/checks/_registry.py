@@ -41,6 +41,7 @@ class Check:
     requirement: Requirement
     kinds: frozenset[Kind]
     function: CheckFunction
+    judges_invalid_requests: bool = False  # see run_checks
 
     @cached_property
     def passed(self) -> CheckResult:
@@ -61,9 +62,17 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(
-    check_id: str, *, requirement_id: str, kinds: Iterable[Kind]
+    check_id: str,
+    *,
+    requirement_id: str,
+    kinds: Iterable[Kind],
+    judges_invalid_requests: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check under a stable dotted ID; registering an ID twice is an error."""
+    """Register a check under a stable dotted ID; registering an ID twice is an error.
+
+    ``judges_invalid_requests``: the check also judges the answer to a request that breaks the
+    request contract (see :func:`run_checks`).
+    """
 
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in REGISTRY:
@@ -71,12 +80,18 @@ def check(
         if not (function.__doc__ or "").strip():
             raise ConfigError(f"check {check_id!r} has no docstring")
         REGISTRY[check_id] = Check(
-            check_id, requirement(requirement_id), frozenset(kinds), function
+            check_id,
+            requirement(requirement_id),
+            frozenset(kinds),
+            function,
+            judges_invalid_requests,
         )
         return function
 
     return register
 
+
+_OUTSIDE = "the request breaks the contract: errors.invalid_request judges its answer"
 
 _BY_KIND: dict[tuple[Kind, int], tuple[Check, ...]] = {}
 
@@ -92,13 +107,30 @@ def _for_kind(kind: Kind) -> tuple[Check, ...]:
 def run_checks(
     exchange: Exchange, profile: Profile, checks: Iterable[Check] | None = None
 ) -> list[CheckResult]:
-    """Apply every check that fits the exchange's kind; collect every violation of every check."""
+    """Apply every check that fits the exchange's kind; collect every violation of every check.
+
+    A request that breaks the request contract (``n: 0``, ``max_tokens: -1``) has no defined
+    answer: that it got one is the finding (``errors.invalid_request``), and judging the answer
+    against the request (0 choices? at most -1 tokens?) would report its consequences as
+    further, false, findings. So only the checks that judge invalid requests see such an answer;
+    an error answer to it is judged as every error is.
+    """
     kind = exchange.kind
+    outside = (
+        kind != "error"
+        and exchange.request is not None
+        and not profile.request.is_valid(exchange.request)
+    )
     results = []
     for item in _for_kind(kind) if checks is None else checks:
         if kind not in item.kinds:
             continue
         requirement = item.requirement
+        if outside and not item.judges_invalid_requests:
+            results.append(
+                CheckResult(item.id, requirement.id, requirement.level, "skipped", (), _OUTSIDE)
+            )
+            continue
         try:
             violations = list(item.function(exchange, profile))
         except NotApplicable as skip:

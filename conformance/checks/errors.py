@@ -40,7 +40,10 @@ def error_fields(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
 
 
 @check(
-    "errors.invalid_request", requirement_id="CC-ERROR-03", kinds=("completion", "stream", "error")
+    "errors.invalid_request",
+    requirement_id="CC-ERROR-03",
+    kinds=("completion", "stream", "error"),
+    judges_invalid_requests=True,
 )
 def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A request that breaks the request contract gets a 4xx, never a 2xx or a 5xx."""
