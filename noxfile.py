@@ -1,7 +1,8 @@
-"""Developer sessions: ``nox -s tests lint typecheck build bench``."""
+"""Developer sessions: ``nox -s tests lint typecheck build bench interop``."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -49,3 +50,35 @@ def bench(session: nox.Session) -> None:
     """Time the checks and the stream pipeline beside plain jsonschema and httpx-sse."""
     session.install(".[test]")
     session.run("python", "bench/bench_checks.py", *session.posargs)
+
+
+INTEROP = Path("tests/interop")
+
+
+@nox.session
+def interop(session: nox.Session) -> None:
+    """Judge real third-party servers (LiteLLM proxy, aimock) on 127.0.0.1 against the findings
+    recorded in tests/interop/expectations.yaml.
+
+    Installs the pinned servers: LiteLLM in a venv of its own (its pins stay apart from the
+    suite's), aimock with ``npm ci``. Needs Node.js 20+ and npm.
+    """
+    session.install(".[test]")
+    litellm = Path(session.virtualenv.location).parent / "interop-litellm"
+    if not (litellm / "bin" / "pip").exists():
+        session.run("python", "-m", "venv", str(litellm))
+    pip = str(litellm / "bin" / "pip")
+    requirements = str(INTEROP / "litellm-requirements.txt")
+    session.run(pip, "install", "--quiet", "-r", requirements, external=True)
+    aimock = INTEROP / "aimock"
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", str(aimock), external=True)
+    session.run(
+        "pytest",
+        str(INTEROP / "run_interop.py"),
+        *session.posargs,
+        env={
+            "INTEROP_LITELLM": str((litellm / "bin" / "litellm").resolve()),
+            "INTEROP_AIMOCK": str((aimock / "node_modules" / ".bin" / "llmock").resolve()),
+            "INTEROP_OUT": os.environ.get("INTEROP_OUT", "reports/interop"),
+        },
+    )

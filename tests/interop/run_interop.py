@@ -19,18 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from interop import targets
 from interop.servers import free_port, running
+from interop.table import EXPECTATIONS, load
 
-EXPECTATIONS = targets.HERE / "expectations.yaml"
 CONFORMANCE = Path(sys.executable).with_name("conformance")
 _KEY_ENV = "INTEROP_API_KEY"
-
-
-def _expectations() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(EXPECTATIONS.read_text(encoding="utf-8"))
-    return loaded
 
 
 def _installed(variable: str) -> Path:
@@ -67,7 +61,7 @@ def base_urls(out: Path) -> Iterator[dict[str, str]]:
         yield urls
 
 
-TARGETS = _expectations()["targets"]
+TARGETS: dict[str, Any] = load()["targets"]
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
