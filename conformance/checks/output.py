@@ -186,6 +186,9 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
     tokens = completion_tokens(exchange.answer.usage)
     if tokens is None:
         raise NotApplicable("the answer reports no completion token count")
+    # At exactly the cap, "stop" would be right only if the end-of-sequence token were counted
+    # and checked before the cap; vLLM (v1 check_stop) and TGI test the cap first, so the
+    # cap-th token ends the choice with "length" whatever it is.
     for choice in exchange.answer.choices:
         if tokens >= cap and choice.finish_reason == "stop":
             yield Violation(

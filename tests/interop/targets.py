@@ -16,26 +16,18 @@ from typing import Final
 from interop.servers import Server
 
 HERE: Final = Path(__file__).parent
-LITELLM_KEY: Final = "sk-interop-master"  # litellm.yaml's master_key; a test key, never real
 
-# LiteLLM fetches a model cost map, beta headers, blog posts, policy templates and router
-# presets at start unless told to read its bundled copies; the URLs point at a closed local
-# port besides, so that nothing can leave the machine.
-_CLOSED: Final = "http://127.0.0.1:9/"
-LITELLM_OFFLINE: Final = {
-    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",
-    "LITELLM_LOCAL_BLOG_POSTS": "True",
-    "LITELLM_LOCAL_POLICY_TEMPLATES": "True",
-    "LITELLM_LOCAL_AUTOROUTER_PRESETS": "True",
-    "LITELLM_MODEL_COST_MAP_URL": _CLOSED,
-    "LITELLM_BLOG_POSTS_URL": _CLOSED,
-    "LITELLM_ANTHROPIC_BETA_HEADERS_URL": _CLOSED,
-    "LITELLM_AUTOROUTER_PRESETS_URL": _CLOSED,
-    "HF_HUB_OFFLINE": "1",
-    "NO_PROXY": "127.0.0.1,localhost",
-    "no_proxy": "127.0.0.1,localhost",
-}
+
+def _env_file(path: Path) -> dict[str, str]:
+    env = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            env[name] = value
+    return env
+
+
+LITELLM_OFFLINE: Final = _env_file(HERE / "litellm.env")  # why each variable: see the file
 
 
 def base_url(port: int) -> str:
