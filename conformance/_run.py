@@ -280,14 +280,12 @@ def _failed_entry(
         message += f"; and {len(kinds) - _SHOWN_KINDS} more (evidence.failures)"
     if len(bad) > 1:
         message += f" (in {len(bad)} of {applied} exchanges)"
-    error = any(result.status == "error" for _, result in bad) and not any(
-        result.status == "failed" for _, result in bad
-    )
     return Entry(
         check=check.id,
         requirement=check.requirement.id,
         level=check.level,
-        status="error" if error else "failed",
+        # "error" only when no exchange failed it: a crash must not hide a finding.
+        status="error" if all(r.status == "error" for _, r in bad) else "failed",
         scenario=item.scenario,
         message=message,
         evidence={

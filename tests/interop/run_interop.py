@@ -86,7 +86,7 @@ def test_target_fails_exactly_the_expected_checks(
         "--report",
         f"markdown:{markdown}",
     ]
-    key = target.get("key")
+    key = targets.KEYS.get(target["server"])
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
     if key:
         command += ["--api-key-env", _KEY_ENV]

@@ -13,9 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+import yaml
 from interop.servers import Server
 
 HERE: Final = Path(__file__).parent
+_LITELLM_CONFIG: Final = HERE / "litellm.yaml"
+# The key a caller of the proxy sends: litellm.yaml's master key (a test key, loopback only).
+LITELLM_KEY: Final[str] = yaml.safe_load(_LITELLM_CONFIG.read_text(encoding="utf-8"))[
+    "general_settings"
+]["master_key"]
+KEYS: Final = {"litellm": LITELLM_KEY}  # servers that want a key; the others take none
 
 
 def _env_file(path: Path) -> dict[str, str]:
@@ -43,7 +50,7 @@ def litellm(executable: Path, port: int, upstream: str) -> Server:
     command = [
         str(executable),
         "--config",
-        str(HERE / "litellm.yaml"),
+        str(_LITELLM_CONFIG),
         "--host",
         "127.0.0.1",
         "--port",
