@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Literal, cast, get_args
 
 import yaml
@@ -82,6 +83,9 @@ class Profile:
     mid_stream_error: MidStreamError = "event"  # how a stream that fails midway says so
     error_code: ErrorCode = "string"  # what an error's "code" holds
     id_prefix: str = "chatcmpl-"  # how the page's completion ids begin
+    # Request parameters outside the core a compatible server must validate (OpenAI-platform
+    # features): parameter name -> the evidence that real servers ignore it.
+    may_ignore: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def prefix(self) -> str:
