@@ -8,6 +8,7 @@ not into an exchange, a log line or an exception message.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -100,6 +101,7 @@ class Client:
         self._max_wait_s = max_wait_s
         self._sleep = sleep
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._transport = transport
         self._http = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
@@ -123,6 +125,8 @@ class Client:
     def models(self) -> list[str]:
         """The model ids that ``GET …/models`` lists, in its order."""
         exchange = self.send(None, method="GET", url=f"{self.base_url}/models", retry=True)
+        if exchange.kind == "no_answer":
+            raise TargetUnreachable(f"GET {self.base_url}/models: {exchange.transport_error}")
         body = exchange.json
         data = body.get("data") if isinstance(body, dict) else None
         if exchange.status != 200 or not isinstance(data, list):
@@ -157,6 +161,10 @@ class Client:
         attempt = 0
         while True:
             exchange = self._once(body, method, url or self.chat_url, headers, label, auth, intent)
+            if exchange.kind == "no_answer":
+                exchange = self._again_on_a_fresh_connection(
+                    exchange, body, method, url or self.chat_url, headers, label, auth, intent
+                )
             if exchange.status == 402:
                 raise BudgetExhausted("the target answered 402 Payment Required: out of credits")
             if not retry or exchange.status not in (429, 503) or attempt >= self._retries:
@@ -164,6 +172,35 @@ class Client:
             wait = retry_after_seconds(exchange.headers.get("retry-after"))
             self._sleep(min(wait if wait is not None else 2.0**attempt, self._max_wait_s))
             attempt += 1
+
+    def _again_on_a_fresh_connection(
+        self,
+        first: Exchange,
+        body: Mapping[str, Any] | bytes | None,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        label: str,
+        auth: Literal["key", "none", "bad"],
+        intent: Intent | None,
+    ) -> Exchange:
+        """Send once more, on a connection of its own, a request that got no answer at all.
+
+        A server may close a kept-alive connection at any time (RFC 9112 §9.5), and one that
+        closes after an error without saying ``Connection: close`` fails the next request sent
+        on that pooled connection: one fresh attempt tells a dropped connection from a target
+        that cannot answer this request. The exchange says that it was retried, and why.
+        """
+        fresh = httpx.Client(
+            headers=self._http.headers,
+            timeout=self._http.timeout,
+            transport=self._transport,
+            follow_redirects=False,
+        )
+        with fresh:
+            second = self._once(body, method, url, headers, label, auth, intent, http=fresh)
+        why = f"the first attempt got no answer ({first.transport_error})"
+        return dataclasses.replace(second, retried=why)
 
     def _once(
         self,
@@ -174,32 +211,33 @@ class Client:
         label: str,
         auth: Literal["key", "none", "bad"],
         intent: Intent | None,
+        *,
+        http: httpx.Client | None = None,
     ) -> Exchange:
+        http = http or self._http
         self.spend.take_request(self.budget)
         content = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
         extra = {"Content-Type": "application/json"} if content is not None else {}
-        request = self._http.build_request(
+        request = http.build_request(
             method, url, content=content, headers={**extra, **(headers or {})}
         )
         if auth == "none":
             request.headers.pop("Authorization", None)
         elif auth == "bad":
             request.headers["Authorization"] = f"Bearer {WRONG_KEY}"
+        sent = body if isinstance(body, Mapping) else None
         started = time.monotonic()
         try:
-            response = self._http.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise TargetUnreachable(
-                f"{method} {url}: no answer within {self.limits.connect_s} s"
-            ) from None
+            response = http.send(request, stream=True)
+        except httpx.TimeoutException as error:
+            return self._no_answer(sent, started, label, intent, _timeout(error, self.limits))
         except httpx.TransportError as error:
-            raise TargetUnreachable(f"{method} {url}: {type(error).__name__}") from None
+            return self._no_answer(sent, started, label, intent, _broken(error))
         try:
-            sent = body if isinstance(body, Mapping) else None
             exchange = self._read(response, sent, started, label, intent)
         finally:
             response.close()
-        if exchange.kind != "error":
+        if exchange.kind in ("completion", "stream"):
             self.spend.add_usage(exchange.answer.usage)
         return exchange
 
@@ -225,6 +263,7 @@ class Client:
         )
         chunks: list[bytes] = []
         size = 0
+        broken: str | None = None
         try:
             for chunk in response.iter_bytes():
                 size += len(chunk)
@@ -236,14 +275,44 @@ class Client:
                 elif size > limits.max_body_bytes or time.monotonic() - started > limits.total_s:
                     break
         except httpx.TimeoutException:
-            pass  # a read that stalls ends the body; the checks judge what arrived
-        except httpx.TransportError:
-            pass  # a dropped connection, likewise
+            # A read that stalls ends the body; the checks judge what arrived.
+            broken = f"the answer stalled after {size} bytes: nothing more within {limits.read_s} s"
+        except httpx.TransportError as error:
+            broken = f"the connection broke after {size} bytes of the answer ({_broken(error)})"
         body = b"".join(chunks)
         elapsed = time.monotonic() - started
         status = response.status_code
-        if parser is not None:
-            stream = parser.close()
-            return Exchange(request, status, headers, body, stream, label, elapsed, intent)
-        body = body[: limits.max_body_bytes]
-        return Exchange(request, status, headers, body, None, label, elapsed, intent)
+        stream = parser.close() if parser is not None else None
+        if stream is None:
+            body = body[: limits.max_body_bytes]
+        return Exchange(
+            request, status, headers, body, stream, label, elapsed, intent, transport_error=broken
+        )
+
+    @staticmethod
+    def _no_answer(
+        request: Mapping[str, Any] | None,
+        started: float,
+        label: str,
+        intent: Intent | None,
+        why: str,
+    ) -> Exchange:
+        elapsed = time.monotonic() - started
+        return Exchange(request, 0, {}, b"", None, label, elapsed, intent, transport_error=why)
+
+
+def _broken(error: httpx.TransportError) -> str:
+    """What went wrong on the wire, in words; never the request (it may carry the key)."""
+    if isinstance(error, httpx.ConnectError):
+        return "the connection was refused or could not be opened"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the server closed the connection without a complete answer"
+    if isinstance(error, httpx.ReadError):
+        return "the connection was reset"
+    return type(error).__name__
+
+
+def _timeout(error: httpx.TimeoutException, limits: Limits) -> str:
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"no connection within {limits.connect_s} s"
+    return f"no answer within {limits.read_s} s"

@@ -22,7 +22,7 @@ from conformance._errors import NotApplicable
 from conformance._headers import media_type
 from conformance._sse import EventStream, parse_event_stream
 
-Kind = Literal["completion", "stream", "error"]
+Kind = Literal["completion", "stream", "error", "no_answer"]
 Intent = Literal["no_key", "bad_key", "unknown_model", "malformed_json", "wrong_method"]
 INTENTS: tuple[Intent, ...] = get_args(Intent)
 PayloadKind = Literal["chunk", "done", "error", "not_json"]
@@ -345,6 +345,11 @@ class Exchange:
     label: str = ""
     elapsed_s: float | None = None
     intent: Intent | None = None
+    # What broke below HTTP: the connection closed or reset before the answer ended, or the
+    # answer stalled. With no status at all (``status == 0``) the kind is "no_answer".
+    transport_error: str | None = None
+    # Why the request was sent a second time on a fresh connection, when it was.
+    retried: str | None = None
 
     @classmethod
     def from_http(
@@ -367,6 +372,8 @@ class Exchange:
 
     @cached_property
     def kind(self) -> Kind:
+        if self.status == 0:
+            return "no_answer"
         if self.status >= 400:
             return "error"
         return "stream" if self.stream is not None else "completion"

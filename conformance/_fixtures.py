@@ -18,6 +18,9 @@ A fixture is a YAML (or JSON) document::
       base64: "..."              # the body as bytes
       events: [{...}, "[DONE]"]  # an event stream: each item becomes "data: <item>\\n\\n"
                                  # (JSON values compact, strings verbatim)
+      transport_error: "..."     # optional: the connection broke (status 0 and no body: no
+                                 # answer at all)
+      retried: "..."             # optional: why the request was sent again on a fresh connection
 
 Any other file (``.sse``, ``.txt``, ...) is read as the raw bytes of an event stream whose
 request and headers were not recorded.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,6 +95,13 @@ def _mapping(value: Any, name: str, path: Path) -> Mapping[str, Any]:
     return value
 
 
+def _optional_text(response: Mapping[str, Any], name: str, path: Path) -> str | None:
+    value = response.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{path}: field 'response.{name}' must be a string")
+    return value
+
+
 def load_fixture(path: Path) -> Fixture:
     """Read one recorded exchange; a ConfigError names the file and the field at fault."""
     if path.suffix not in FIXTURE_SUFFIXES:
@@ -108,7 +119,10 @@ def load_fixture(path: Path) -> Fixture:
     if request is not None:
         request = _mapping(request, "request", path)
     status = response.get("status")
-    if not isinstance(status, int) or not 100 <= status <= 599:
+    transport = _optional_text(response, "transport_error", path)
+    retried = _optional_text(response, "retried", path)
+    no_answer = status == 0 and transport is not None
+    if not isinstance(status, int) or not (100 <= status <= 599 or no_answer):
         raise ConfigError(f"{path}: field 'response.status' must be an HTTP status, got {status!r}")
     headers = _mapping(response.get("headers", {}), "response.headers", path)
     expect = data.get("expect", [])
@@ -124,10 +138,12 @@ def load_fixture(path: Path) -> Fixture:
         request=request,
         status=status,
         headers={str(k): str(v) for k, v in headers.items()},
-        body=_body(response, path),
+        body=b"" if no_answer else _body(response, path),
         label=str(path),
         intent=intent,
     )
+    if transport is not None or retried is not None:
+        exchange = dataclasses.replace(exchange, transport_error=transport, retried=retried)
     return Fixture(
         path=path,
         description=str(data.get("description", "")),

@@ -133,14 +133,55 @@ def test_an_endless_stream_is_cut_at_the_event_cap() -> None:
     assert exchange.transcript.stream.cut_off == "events"
 
 
-def test_an_unreachable_target_never_shows_the_key() -> None:
+def test_an_unreachable_target_is_an_exchange_without_an_answer_and_never_shows_the_key() -> None:
+    attempts = []
+
     def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
         raise httpx.ConnectError(f"refused {request.headers['authorization']}")
 
+    exchange = _client(httpx.MockTransport(refuse)).chat(REQUEST)
+    assert exchange.kind == "no_answer"
+    assert len(attempts) == 2  # once more, on a fresh connection
+    assert exchange.retried is not None
+    assert KEY not in f"{exchange.transport_error} {exchange.retried}"
     with pytest.raises(TargetUnreachable) as raised:
-        _client(httpx.MockTransport(refuse)).chat(REQUEST)
+        _client(httpx.MockTransport(refuse)).models()
     assert KEY not in str(raised.value)
     assert raised.value.__cause__ is None
+
+
+def test_a_dropped_connection_is_sent_once_more_and_says_so() -> None:
+    calls = []
+
+    def drop_first(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, json=COMPLETION)
+
+    exchange = _client(httpx.MockTransport(drop_first)).chat(REQUEST)
+    assert exchange.status == 200
+    assert exchange.retried is not None
+    assert "closed the connection" in exchange.retried
+    assert exchange.transport_error is None
+
+
+def test_a_connection_broken_mid_answer_keeps_what_arrived_and_says_so() -> None:
+    def reset_after_two_chunks() -> object:
+        yield b'data: {"a": 1}\n\n'
+        yield b'data: {"a": 2}\n\n'
+        raise httpx.ReadError("Connection reset by peer")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        stream = reset_after_two_chunks()
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=stream)  # type: ignore[arg-type]
+
+    exchange = _client(httpx.MockTransport(handler)).chat({**REQUEST, "stream": True})
+    assert len(exchange.transcript.chunks) == 2
+    assert exchange.transport_error is not None
+    assert "reset" in exchange.transport_error
+    assert exchange.retried is None  # an answer began: it is judged, not sent again
 
 
 def test_models_lists_ids_in_order() -> None:

@@ -26,7 +26,7 @@ def test_every_check_has_an_id_a_docstring_and_kinds() -> None:
     for check_id, item in REGISTRY.items():
         assert item.id == check_id
         assert item.summary
-        assert item.kinds <= {"completion", "stream", "error"}
+        assert item.kinds <= {"completion", "stream", "error", "no_answer"}
         assert item.kinds
 
 
@@ -110,7 +110,8 @@ def test_an_answer_to_an_invalid_request_is_judged_only_as_the_acceptance_it_is(
     )
     results = run_checks(exchange, load_profile("openai-compatible"))
     verdicts = {r.check: r.status for r in results if r.status != "skipped"}
-    assert verdicts == {"errors.invalid_request": "failed"}
+    # The answer was whole: that is judged of any request, valid or not.
+    assert verdicts == {"errors.invalid_request": "failed", "transport.complete": "passed"}
     skipped = {r.reason for r in results if r.status == "skipped"}
     assert "the request breaks the contract: errors.invalid_request judges its answer" in skipped
     valid = Exchange.from_http(
