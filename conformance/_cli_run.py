@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from conformance._client import Budget
-from conformance._errors import BudgetExhausted, ConfigError, TargetUnreachable
+from conformance._errors import ConfigError
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._run import RunOptions, run
 from conformance._scenarios import Scenario
@@ -96,13 +96,27 @@ def _summary(report: RunReport) -> Iterator[str]:
             yield ""
             yield f"{entry.level} {entry.check} [{entry.scenario}]: {entry.message}"
             yield f"  reproduce: {entry.reproduce}"
-    verdict = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
+    bounds, covered = report.coverage
+    yield ""
+    yield f"coverage: {covered} of {bounds} documented bounds; concurrency {report.concurrency}"
+    if report.ignored:
+        yield f"the target ignores: {', '.join(report.ignored)}"
+    if not report.complete:
+        yield f"the run did not complete (stopped: {report.stopped or 'no answer could be judged'})"
     yield ""
     yield (
-        f"{verdict}: {report.count('passed')} passed, {report.count('failed')} failed, "
+        f"{report.verdict}: {report.count('passed')} passed, {report.count('failed')} failed, "
         f"{report.count('skipped')} skipped; {report.requests} requests, "
         f"{report.completion_tokens} completion tokens; seed {report.seed}"
     )
+
+
+def exit_code(report: RunReport) -> int:
+    """A MUST failure settles the verdict whatever else happened; a run that stopped before
+    its MUST-judging phases ended cannot call the target conformant."""
+    if not report.conformant:
+        return EXIT_NOT_CONFORMANT
+    return EXIT_CONFORMANT if report.complete else EXIT_INCOMPLETE
 
 
 @click.command("run")
@@ -187,12 +201,9 @@ def run_command(
     except ConfigError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
-    except (TargetUnreachable, BudgetExhausted) as error:
-        click.echo(f"error: the run could not be completed: {error}", err=True)
-        sys.exit(EXIT_INCOMPLETE)
     for kind, path in outputs:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(RENDERERS[kind](report), encoding="utf-8")
     for line in _summary(report):
         click.echo(line)
-    sys.exit(EXIT_CONFORMANT if report.conformant else EXIT_NOT_CONFORMANT)
+    sys.exit(exit_code(report))

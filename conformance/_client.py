@@ -9,7 +9,6 @@ not into an exchange, a log line or an exception message.
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ from typing import Any, Literal
 import httpx
 
 from conformance._errors import BudgetExhausted, TargetUnreachable
-from conformance._exchange import Exchange, Intent, expects_stream
+from conformance._exchange import Exchange, Intent, expects_stream, request_bytes
 from conformance._headers import retry_after_seconds
 from conformance._sse import EventStreamParser
 
@@ -216,7 +215,7 @@ class Client:
     ) -> Exchange:
         http = http or self._http
         self.spend.take_request(self.budget)
-        content = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        content = body if isinstance(body, bytes) or body is None else request_bytes(body)
         extra = {"Content-Type": "application/json"} if content is not None else {}
         request = http.build_request(
             method, url, content=content, headers={**extra, **(headers or {})}

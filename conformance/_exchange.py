@@ -406,6 +406,12 @@ class Exchange:
         return self.request
 
 
+def request_bytes(body: Mapping[str, Any]) -> bytes:
+    """The bytes a JSON request body is sent as: compact UTF-8 JSON, the same text a
+    reproduction's curl carries, so the curl replays exactly the request that was judged."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def expects_stream(
     request: Mapping[str, Any] | None, status: int, headers: Mapping[str, str]
 ) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Mapping
 from typing import Any
+
+from conformance._exchange import request_bytes
 
 
 def curl(
@@ -29,11 +30,7 @@ def curl(
     for name, value in (headers or {}).items():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if body is not None:
-        data = body.decode(errors="replace") if isinstance(body, bytes) else _compact(body)
+        raw = body if isinstance(body, bytes) else request_bytes(body)
         parts += ["-H", shlex.quote("Content-Type: application/json")]
-        parts += ["--data-binary" if isinstance(body, bytes) else "-d", shlex.quote(data)]
+        parts += ["--data-binary", shlex.quote(raw.decode(errors="replace"))]
     return " ".join(parts)
-
-
-def _compact(body: Mapping[str, Any]) -> str:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)

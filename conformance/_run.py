@@ -1,33 +1,50 @@
-"""A live run: send the targeted and generated scenarios, judge every exchange, build the report.
+"""A live run: send the scenarios and generated requests, judge every exchange, build the report.
 
-The report holds one verdict per check (a certification reads per requirement): failed if any
-exchange failed it (with the evidence of the smallest failing request and a curl that reproduces
-it), passed if it held wherever it applied, skipped with the reason if it never applied.
+The phases, in order, each within what is left of the budget:
+
+1. the plain request, alone: the baseline a refused feature is measured against;
+2. the ignorable parameters, each once with a wrong type (see :mod:`conformance._tiers`);
+3. the targeted scenarios (:mod:`conformance._scenarios`);
+4. the coverage plan: every documented bound, enum, type, required field and cross-field rule
+   of the parameters judged as core, on both sides (:mod:`conformance._coverage`);
+5. random generated requests, valid and invalid, with what the budget has left;
+6. shrinking of failing generated requests, and a lone replay of each failure that was seen
+   only while other requests were in flight.
+
+A request that gets no answer is a finding about that exchange (``transport.complete``); only a
+target that answers none of several requests in a row ends the run, and the report still says
+what was judged before.
 """
 
 from __future__ import annotations
 
-import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Literal
 
-from conformance._client import WRONG_KEY, Budget, Client, Limits
+from conformance._aggregate import Judged, Replay, aggregate, failing, reproduce
+from conformance._client import Budget, Client, Limits
 from conformance._errors import BudgetExhausted, TargetUnreachable
 from conformance._exchange import Exchange
 from conformance._profile import Profile
-from conformance._reproduce import curl
-from conformance._results import CheckResult, Failure
-from conformance._scenarios import SCENARIOS, Probe, Scenario
+from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance._shrink import Body, shrink
-from conformance.checks import REGISTRY, Check, run_checks
-from conformance.report import Entry, RunReport, Target
+from conformance._tiers import documented_ignorable, judged_as, wrong_type_probe
+from conformance.checks import Refusal, run_checks
+from conformance.report import RunReport, Target
+
+__all__ = ["Judged", "RunOptions", "Runner", "aggregate", "reproduce", "run"]
 
 Progress = Callable[[str], None]
+Stopped = Literal["budget", "unreachable"]
+
+#: Requests in a row that got no answer, even on a fresh connection, before the run gives up.
+UNREACHABLE_AFTER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,39 +63,42 @@ class RunOptions:
     # Run beside the catalogue's own; the embedded run adds those that need the reference
     # router's test headers (see conformance._embedded).
     extra_scenarios: tuple[Scenario, ...] = ()
+    coverage: bool = True  # the deterministic coverage phase
+
+    @property
+    def replay(self) -> Replay:
+        env = self.api_key_env or ("API_KEY" if self.api_key else None)
+        return Replay(self.base_url, env)
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """One exchange of the run with the verdicts of its checks."""
-
-    scenario: str
-    probe: Probe
-    exchange: Exchange
-    results: tuple[CheckResult, ...]
-
-
-def _refused_cleanly(exchange: Exchange, profile: Profile) -> str | None:
-    """Why a feature counts as unsupported: a 4xx in the error envelope; else None."""
-    if exchange.kind != "error" or not 400 <= exchange.status < 500 or exchange.status == 429:
+def _refused(exchange: Exchange, profile: Profile) -> str | None:
+    """How a clean refusal reads (a 4xx other than throttling, in the error envelope); else None."""
+    if exchange.kind != "error" or not 400 <= exchange.status < 500:
         return None
-    body = exchange.json
-    if not profile.error.is_valid(body):
+    if exchange.status in (408, 429) or not profile.error.is_valid(exchange.json):
         return None
-    return f"{exchange.status} {str(body['error']['message'])[:160]}"
+    return f"{exchange.status} {str(exchange.json['error'].get('message'))[:160]}"
 
 
-def _judge(scenario: Scenario | str, probe: Probe, exchange: Exchange, profile: Profile) -> Judged:
-    name = scenario if isinstance(scenario, str) else scenario.name
-    results = tuple(run_checks(exchange, profile))
-    if isinstance(scenario, Scenario) and scenario.feature is not None:
-        refused = _refused_cleanly(exchange, profile)
-        if refused is not None:
-            reason = f"the target does not offer {scenario.feature}: it answered {refused}"
-            results = tuple(
-                r._replace(status="skipped", failures=(), reason=reason) for r in results
-            )
-    return Judged(name, probe, exchange, results)
+class _InFlight:
+    """Counts the requests in flight, and the most each one saw at once while it ran."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._peaks: dict[int, int] = {}
+        self._next = 0
+
+    def start(self) -> int:
+        with self._lock:
+            token, self._next = self._next, self._next + 1
+            self._peaks[token] = 0
+            for other in self._peaks:
+                self._peaks[other] = max(self._peaks[other], len(self._peaks))
+            return token
+
+    def end(self, token: int) -> int:
+        with self._lock:
+            return self._peaks.pop(token)
 
 
 class Runner:
@@ -91,19 +111,94 @@ class Runner:
             options.base_url, api_key=options.api_key, budget=options.budget, limits=options.limits
         )
         self.judged: list[Judged] = []
+        self.profile = options.profile  # narrowed once the ignored parameters are known
+        self.baseline: Exchange | None = None
+        self.ignored: dict[str, str] = {}  # ignorable parameter -> what the target answered
+        self.bounds: tuple[str, ...] = ()  # documented by the coverage plan
+        self.covered: set[str] = set()
+        self._flight = _InFlight()
+        self._lock = threading.Lock()
+        self._silent = 0  # requests in a row with no answer
+
+    # --- sending and judging -------------------------------------------------------------------
 
     def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
         """Send one probe and judge the answer."""
-        exchange = self.client.send(
-            probe.body,
-            method=probe.method,
-            retry=probe.retry,
-            auth=probe.auth,
-            headers=probe.headers,
-            intent=probe.intent,
-            label=scenario if isinstance(scenario, str) else scenario.name,
+        name = scenario if isinstance(scenario, str) else scenario.name
+        token = self._flight.start()
+        try:
+            exchange = self.client.send(
+                probe.body,
+                method=probe.method,
+                retry=probe.retry,
+                auth=probe.auth,
+                headers=probe.headers,
+                intent=probe.intent,
+                label=name,
+            )
+        finally:
+            peak = self._flight.end(token)
+        self._count_silence(exchange)
+        feature = scenario.feature if isinstance(scenario, Scenario) else None
+        refusal = self._refusal(feature, exchange)
+        results = tuple(run_checks(exchange, self.profile, refusal=refusal))
+        return Judged(name, probe, exchange, results, peak)
+
+    def _count_silence(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._silent = self._silent + 1 if exchange.kind == "no_answer" else 0
+            silent = self._silent
+        if silent >= UNREACHABLE_AFTER:
+            raise TargetUnreachable(
+                f"{silent} requests in a row got no answer, even on a fresh connection "
+                f"(the last: {exchange.transport_error})"
+            )
+
+    def _refusal(self, feature: str | None, exchange: Exchange) -> Refusal | None:
+        """What a clean refusal of a feature's request says, measured against the baseline: a
+        feature is "not offered" only when the plain request of the same run was accepted."""
+        if feature is None:
+            return None
+        refused = _refused(exchange, self.profile)
+        if refused is None:
+            return None
+        baseline = self.baseline
+        if baseline is not None and 200 <= baseline.status < 300:
+            return Refusal(feature, f"the target refused {feature}: it answered {refused}")
+        plain = "no answer" if baseline is None or baseline.kind == "no_answer" else baseline.status
+        return Refusal(
+            feature,
+            f"{feature} was requested and refused ({refused}), but the plain request got "
+            f"{plain} too: nothing shows whether the target offers {feature}",
         )
-        return _judge(scenario, probe, exchange, self.options.profile)
+
+    def _record(self, judged: Judged) -> None:
+        with self._lock:
+            self.judged.append(judged)
+        failed = [r.check for r in judged.results if r.status in ("failed", "error")]
+        verdict = "ok" if not failed else f"FAILED {', '.join(sorted(set(failed)))}"
+        status = judged.exchange.status or "---"
+        self.progress(f"{judged.scenario:<40} {status}  {verdict}")
+
+    def _all(self, pairs: Iterable[tuple[Scenario | str, Probe]]) -> list[Judged]:
+        """Send the probes ``concurrency`` at a time; on the first stop, cancel what is queued."""
+        pool = ThreadPoolExecutor(self.options.concurrency)
+        futures = [pool.submit(self.send, scenario, probe) for scenario, probe in pairs]
+        judged = []
+        try:
+            for future in futures:
+                judged.append(future.result())
+                self._record(judged[-1])
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return judged
+
+    def _one(self, scenario: Scenario | str, probe: Probe) -> Judged:
+        judged = self.send(scenario, probe)
+        self._record(judged)
+        return judged
+
+    # --- the phases ----------------------------------------------------------------------------
 
     def model(self) -> str:
         if self.options.model:
@@ -114,18 +209,39 @@ class Runner:
         self.progress(f"no --model given: using {models[0]!r}, the first model GET /models lists")
         return models[0]
 
+    def plain(self, model: str) -> None:
+        """The baseline: one plain request, alone, before anything else."""
+        plain = next(s for s in SCENARIOS if s.name == "plain")
+        self.baseline = self._one(plain, plain.build(model)).exchange
+
+    def ignorable(self, model: str) -> None:
+        """Each ignorable parameter once, wrongly typed: accepted means the target ignores it."""
+        pairs = []
+        for parameter in documented_ignorable(self.profile):
+            body = wrong_type_probe(self.profile, ask(model), parameter)
+            if body is not None:
+                pairs.append((f"platform.{parameter} (wrong type)", Probe(body)))
+        for judged in self._all(pairs):
+            exchange = judged.exchange
+            if 200 <= exchange.status < 300:
+                parameter = judged.scenario.split(" ")[0].removeprefix("platform.")
+                self.ignored[parameter] = f"a wrongly typed value was answered {exchange.status}"
+        self.profile = judged_as(self.profile, self.ignored)
+        if self.ignored:
+            names = ", ".join(sorted(self.ignored))
+            self.progress(f"the target ignores {names}: not sent again")
+
     def targeted(self, model: str) -> None:
         catalogue = [*SCENARIOS, *self.options.extra_scenarios]
         probes = [
             (s, probe)
             for s in catalogue
+            if s.name != "plain"
             if self.options.api_key or not s.needs_key
             for probe in [s.build(model)]
             if self._documented(s, probe)
         ]
-        with ThreadPoolExecutor(self.options.concurrency) as pool:
-            for judged in pool.map(lambda pair: self.send(*pair), probes):
-                self._record(judged)
+        self._all(probes)
 
     def _documented(self, scenario: Scenario, probe: Probe) -> bool:
         """Whether the profile documents what a feature scenario asks for: its feature is among
@@ -133,7 +249,7 @@ class Runner:
         for an undocumented feature judges nothing the profile promises, so it is not sent."""
         if scenario.feature is None:
             return True
-        profile = self.options.profile
+        profile = self.profile
         if scenario.feature not in profile.capabilities:
             self.progress(
                 f"{scenario.name:<40} not sent: {profile.id} does not document {scenario.feature}"
@@ -147,18 +263,89 @@ class Runner:
             return False
         return True
 
+    def coverage(self, model: str) -> None:
+        """Every documented bound of the core parameters, on both sides (see _coverage)."""
+        from conformance._coverage import coverage_plan
+
+        plan = coverage_plan(self.profile, model)
+        self.bounds = tuple(bound.id for bound in plan.bounds)
+        invalid = [
+            (f"coverage.invalid {case.field} ({case.rule})", Probe(case.request), case.bound)
+            for case in plan.invalid
+        ]
+        for judged, (_, _, bound) in zip(
+            self._all((name, probe) for name, probe, _ in invalid), invalid, strict=False
+        ):
+            self.covered.add(bound)
+            self._blame_check(judged, field=judged.scenario.split(" ")[1])
+        edges = list(plan.valid)
+        for judged, case in zip(
+            self._all((f"coverage.valid {', '.join(c.bounds)}", Probe(c.request)) for c in edges),
+            edges,
+            strict=False,
+        ):
+            if _refused(judged.exchange, self.profile) is None or len(case.bounds) == 1:
+                self.covered.update(case.bounds)
+                continue
+            # Several edges in one request were refused: one request per edge says which.
+            parts = case.split()
+            self._all((f"coverage.valid {', '.join(p.bounds)}", Probe(p.request)) for p in parts)
+            self.covered.update(case.bounds)
+
+    def _blame_check(self, judged: Judged, *, field: str) -> None:
+        """An invalid request answered 5xx is sent once more without its violation: when that
+        fails too, the crash comes from a valid part of the request, which
+        ``requests.valid_accepted`` reports, not from the broken field."""
+        if judged.exchange.status < 500 or not isinstance(judged.probe.body, Mapping):
+            return
+        fixed = self._without(judged.probe.body, field)
+        if fixed is None:
+            return
+        again = self._one(f"{judged.scenario} without {field}", Probe(fixed))
+        if again.exchange.status < 500:
+            return
+        reason = (
+            f"the same request without {field} was answered {again.exchange.status} too: the "
+            "crash is not the broken field's (requests.valid_accepted reports it)"
+        )
+        results = tuple(
+            r._replace(status="skipped", failures=(), reason=reason)
+            if r.check == "errors.invalid_request"
+            else r
+            for r in judged.results
+        )
+        with self._lock:
+            index = self.judged.index(judged)
+            self.judged[index] = replace(judged, results=results)
+
+    def _without(self, body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
+        """``body`` with the top-level parameter holding ``field`` dropped (or, for the required
+        ones, set as the plain request sets them); None when that is still not valid."""
+        top = field.removeprefix("$.").split(".")[0].split("[")[0]
+        fixed = {k: v for k, v in body.items() if k != top}
+        if top in ("model", "messages"):
+            fixed[top] = ask(str(body.get("model", "")))[top]
+        return fixed if self.profile.request.is_valid(fixed) else None
+
     def generated(self, model: str, *, invalid: bool = True) -> None:
-        """Send generated valid requests, then (unless ``invalid`` is off) invalid ones."""
+        """Random valid requests, then (unless ``invalid`` is off) invalid ones, as many as
+        the budget has left beside what shrinking may need."""
         from hypothesis import HealthCheck, Phase, given, settings
         from hypothesis import seed as with_seed
 
         from conformance._generate import invalid_requests, valid_requests
 
-        profile = self.options.profile
-        # No shrinking: against a paid endpoint every shrink step is a request; the failing
-        # request is reported whole, with a curl that replays it.
+        profile = self.profile
+        left = self.options.budget.max_requests - self.client.spend.requests
+        reserve = self.options.max_shrinks + 5  # shrinking, and lone replays of findings
+        per_kind = min(self.options.max_examples, max(0, left - reserve) // (2 if invalid else 1))
+        if per_kind < 1:
+            self.progress("random generation: no budget left after the coverage phase")
+            return
+        # No shrinking by hypothesis: against a paid endpoint every shrink step is a request;
+        # shrink() below spends a bounded number of them.
         bounded = settings(
-            max_examples=self.options.max_examples,
+            max_examples=per_kind,
             database=None,
             deadline=None,
             phases=[Phase.generate],
@@ -169,14 +356,14 @@ class Runner:
         @with_seed(self.options.seed)
         @given(valid_requests(profile, model=model))
         def check_valid(request: dict[str, Any]) -> None:
-            self._record(self.send("generated.valid", Probe(request)))
+            self._one("generated.valid", Probe(request))
 
         @bounded
         @with_seed(self.options.seed)
-        @given(invalid_requests(profile, model=model))
+        @given(invalid_requests(profile, model=model, exclude=frozenset(self.ignored)))
         def check_invalid(case: Any) -> None:
-            name = f"generated.invalid {case.field} ({case.rule})"
-            self._record(self.send(name, Probe(case.request)))
+            judged = self._one(f"generated.invalid {case.field} ({case.rule})", Probe(case.request))
+            self._blame_check(judged, field=case.field)
 
         check_valid()
         if invalid:
@@ -195,164 +382,74 @@ class Runner:
         for check_id, judged in first.items():
             if budget <= 0:
                 return
-            try:
-                budget -= self._shrink_one(check_id, judged, budget)
-            except BudgetExhausted:
-                return
+            budget -= self._shrink_one(check_id, judged, budget)
 
     def _shrink_one(self, check_id: str, judged: Judged, budget: int) -> int:
         """Shrink one failing request; return the requests it took."""
+        from conformance._shrink import same_class
+
         body = judged.probe.body
         if not isinstance(body, Mapping):
             return 0
-        validator = self.options.profile.request
-        valid = validator.is_valid(body)
         name = f"{judged.scenario} (shrunk)"
 
         def still_fails(candidate: Body) -> bool:
-            smaller = self.send(name, Probe(candidate))
-            self._record(smaller)
+            smaller = self._one(name, Probe(candidate))
             return any(r.check == check_id and r.status == "failed" for r in smaller.results)
 
         _, spent = shrink(
             body,
-            admissible=lambda candidate: validator.is_valid(candidate) == valid,
+            admissible=same_class(self.profile, body),
             still_fails=still_fails,
             budget=budget,
         )
         return spent
 
-    def _record(self, judged: Judged) -> None:
-        self.judged.append(judged)
-        failed = [r.check for r in judged.results if r.status in ("failed", "error")]
-        verdict = "ok" if not failed else f"FAILED {', '.join(sorted(set(failed)))}"
-        self.progress(f"{judged.scenario:<40} {judged.exchange.status}  {verdict}")
-
-
-def _reproduce(options: RunOptions, judged: Judged) -> str:
-    """A curl for the probe; the key is named by its environment variable, never written."""
-    probe = judged.probe
-    url = f"{options.base_url.rstrip('/')}/chat/completions"
-    env = options.api_key_env or ("API_KEY" if options.api_key else None)
-    command = curl(
-        url,
-        probe.body,
-        api_key_env=env if probe.auth == "key" else None,
-        method=probe.method,
-        headers=probe.headers,
-    )
-    if probe.auth == "bad":
-        command += f" -H 'Authorization: Bearer {WRONG_KEY}'"
-    return command
-
-
-def _size(body: Mapping[str, Any] | bytes | None) -> int:
-    if isinstance(body, Mapping):
-        return len(json.dumps(body))
-    return len(body or b"")
-
-
-_SHOWN_KINDS = 3  # distinct failures named in an entry's message; all are in its evidence
-_LISTED_KINDS = 20  # distinct failures listed in evidence["failures"]
-
-
-def _kinds(bad: list[tuple[Judged, CheckResult]]) -> list[tuple[Judged, Failure | None, str]]:
-    """Each distinct way the check failed, smallest failing request first: one failure must not
-    hide another (a bad key refused with 400 beside a wrong method answered 404)."""
-    kinds: dict[str, tuple[Judged, Failure | None, str]] = {}
-    for judged, result in sorted(bad, key=lambda pair: _size(pair[0].probe.body)):
-        for failure in result.failures or (None,):
-            message = failure.message if failure else result.reason or ""
-            kinds.setdefault(message, (judged, failure, message))
-    return list(kinds.values())
-
-
-def _failed_entry(
-    options: RunOptions, check: Check, bad: list[tuple[Judged, CheckResult]], applied: int
-) -> Entry:
-    # The smallest failing request is the one to show: after shrinking, usually the shrunk one.
-    kinds = _kinds(bad)
-    item, failure, message = kinds[0]
-    others = [other for _, _, other in kinds[1:_SHOWN_KINDS]]
-    if others:
-        message = "; ".join([message, *others])
-    if len(kinds) > _SHOWN_KINDS:
-        message += f"; and {len(kinds) - _SHOWN_KINDS} more (evidence.failures)"
-    if len(bad) > 1:
-        message += f" (in {len(bad)} of {applied} exchanges)"
-    return Entry(
-        check=check.id,
-        requirement=check.requirement.id,
-        level=check.level,
-        # "error" only when no exchange failed it: a crash must not hide a finding.
-        status="error" if all(r.status == "error" for _, r in bad) else "failed",
-        scenario=item.scenario,
-        message=message,
-        evidence={
-            "path": failure.path if failure else None,
-            "expected": failure.expected if failure else None,
-            "actual": failure.actual if failure else None,
-            "status": item.exchange.status,
-            "scenarios": sorted({judged.scenario for judged, _ in bad}),
-            "failures": [
-                {
-                    "scenario": judged.scenario,
-                    "status": judged.exchange.status,
-                    "message": text,
-                    "path": one.path if one else None,
-                }
-                for judged, one, text in kinds[:_LISTED_KINDS]
-            ],
-        },
-        reproduce=_reproduce(options, item),
-    )
-
-
-def aggregate(options: RunOptions, judged: Iterable[Judged]) -> tuple[Entry, ...]:
-    """One entry per registered check, from all the exchanges of the run."""
-    by_check: dict[str, list[tuple[Judged, CheckResult]]] = {check_id: [] for check_id in REGISTRY}
-    for item in judged:
-        for result in item.results:
-            by_check.setdefault(result.check, []).append((item, result))
-    entries = []
-    for check_id, verdicts in by_check.items():
-        check = REGISTRY[check_id]
-        bad = [(j, r) for j, r in verdicts if r.status in ("failed", "error")]
-        passed = sum(1 for _, r in verdicts if r.status == "passed")
-        if bad:
-            entries.append(_failed_entry(options, check, bad, len(bad) + passed))
-            continue
-        reasons = sorted({r.reason or "" for _, r in verdicts}) or ["no scenario exercised it"]
-        entries.append(
-            Entry(
-                check=check_id,
-                requirement=check.requirement.id,
-                level=check.level,
-                status="passed" if passed else "skipped",
-                scenario=f"{passed} exchange(s)" if passed else "",
-                message="" if passed else "; ".join(reasons)[:300],
+    def alone(self) -> dict[str, bool]:
+        """Send alone, once, each failure's shown request that was seen only under concurrency:
+        whether the same check fails again says whether the curl reproduces it."""
+        replayed: dict[str, bool] = {}
+        for check_id, judged in failing(self.judged).items():
+            if judged.in_flight <= 1:
+                continue
+            again = self._one(f"{judged.scenario} (alone)", judged.probe)
+            replayed[check_id] = any(
+                r.check == check_id and r.status == "failed" for r in again.results
             )
-        )
-    return tuple(entries)
+        return replayed
 
 
 def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> RunReport:
-    """Run the targeted and generated scenarios against the target and build the report."""
+    """Run every phase against the target and build the report, also when the run stops early:
+    the report then says why (``stopped``) and that it is not complete."""
     started_at, started = datetime.now(UTC), time.monotonic()
     runner = Runner(options, progress)
+    stopped: Stopped | None = None
+    complete = False
+    model = options.model or ""
+    alone: dict[str, bool] = {}
     with runner.client:
-        model = runner.model()
         try:
+            model = runner.model()
+            runner.plain(model)
+            runner.ignorable(model)
             runner.targeted(model)
+            if options.coverage:
+                runner.coverage(model)
+            complete = True
             if generated:
                 runner.generated(model)
                 runner.shrink()
+            alone = runner.alone()
         except BudgetExhausted as spent:
             progress(f"stopped: {spent}")
-            if not runner.judged:
-                raise
-    if not any(200 <= j.exchange.status < 300 for j in runner.judged):
-        raise TargetUnreachable("every request was refused: the run could not judge any answer")
+            stopped = "budget"
+        except TargetUnreachable as error:
+            progress(f"stopped: the target is unreachable: {error}")
+            stopped, complete = "unreachable", False
+    if complete and not any(200 <= j.exchange.status < 300 for j in runner.judged):
+        progress("stopped: every request was refused, so no answer could be judged")
+        complete = False
     spend = runner.client.spend
     return RunReport(
         tool_version=version("chat-conformance"),
@@ -363,5 +460,10 @@ def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> R
         requests=spend.requests,
         prompt_tokens=spend.prompt_tokens,
         completion_tokens=spend.completion_tokens,
-        entries=aggregate(options, runner.judged),
+        entries=aggregate(options.replay, runner.judged, alone),
+        complete=complete,
+        stopped=stopped,
+        coverage=(len(runner.bounds), len(runner.covered & set(runner.bounds))),
+        concurrency=options.concurrency,
+        ignored=tuple(sorted(runner.ignored)),
     )

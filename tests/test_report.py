@@ -101,6 +101,12 @@ def test_json_report_keeps_the_contract_keys() -> None:
         "skipped": 1,
         "errors": 0,
         "conformant": False,
+        "strict": False,
+        "complete": True,
+        "stopped": None,
+        "coverage": {"bounds": 0, "covered": 0},
+        "concurrency": 1,
+        "ignored_parameters": [],
         "requests": 3,
         "tokens": {"prompt": 20, "completion": 7},
     }
@@ -133,7 +139,7 @@ def test_junit_marks_must_failures_and_keeps_warnings_green() -> None:
 
 def test_markdown_has_the_summary_table_and_the_reproduction() -> None:
     text = render_markdown(_report(MUST_FAIL, SHOULD_FAIL, PASSED, SKIPPED))
-    assert text.startswith("# chat-conformance: **not conformant**")
+    assert text.startswith("# chat-conformance: **NOT CONFORMANT**")
     assert "| stream | MUST | 0 | 1 | 0 | 0 |" in text
     assert "| stream | SHOULD | 0 | 1 | 0 | 0 |" in text
     assert REPRO in text
@@ -144,7 +150,7 @@ def test_curl_names_the_key_variable_never_a_value() -> None:
     assert '"Authorization: Bearer $OPENAI_API_KEY"' in REPRO
     words = shlex.split(REPRO)
     assert words[:3] == ["curl", "-sS", "-N"]
-    assert json.loads(words[words.index("-d") + 1]) == REQUEST
+    assert json.loads(words[words.index("--data-binary") + 1]) == REQUEST
 
 
 def test_curl_for_a_get() -> None:

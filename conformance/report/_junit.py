@@ -52,6 +52,12 @@ def render_junit(report: RunReport) -> str:
         ("model", report.target.model),
         ("seed", str(report.seed)),
         ("requests", str(report.requests)),
+        ("conformant", str(report.conformant).lower()),
+        ("strict", str(report.strict).lower()),
+        ("complete", str(report.complete).lower()),
+        ("stopped", report.stopped or ""),
+        ("coverage", f"{report.coverage[1]}/{report.coverage[0]}"),
+        ("concurrency", str(report.concurrency)),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
     for entry in report.entries:

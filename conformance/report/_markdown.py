@@ -14,11 +14,29 @@ def _failure(entry: Entry) -> list[str]:
     return lines
 
 
+def _run_facts(report: RunReport) -> list[str]:
+    """What a reader needs to weigh the verdict: how complete the run was, what it covered."""
+    bounds, covered = report.coverage
+    yes = {True: "yes", False: "no"}
+    facts = [
+        f"- conformant to profile `{report.target.profile}`: {yes[report.conformant]}; strict "
+        f"(OpenAI's whole contract, SHOULD findings included): {yes[report.strict]}",
+        f"- coverage: {covered} of {bounds} documented bounds exercised; "
+        f"{report.concurrency} requests in flight at once",
+    ]
+    if report.ignored:
+        facts.append(f"- parameters the target ignores: {', '.join(report.ignored)}")
+    if not report.complete:
+        facts.append(f"- **the run did not complete** (stopped: {report.stopped or 'see below'})")
+    return [*facts, ""]
+
+
 def render_markdown(report: RunReport) -> str:
-    verdict = "conformant" if report.conformant else "**not conformant**"
+    verdict = report.verdict if report.conformant else f"**{report.verdict}**"
     lines = [
         f"# chat-conformance: {verdict}",
         "",
+        *_run_facts(report),
         f"Target `{report.target.base_url}`, profile `{report.target.profile}`, "
         f"model `{report.target.model}`; seed {report.seed}; {report.duration_s:.1f} s; "
         f"{report.requests} requests, {report.prompt_tokens} prompt + "

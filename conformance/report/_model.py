@@ -53,6 +53,11 @@ class RunReport:
     prompt_tokens: int
     completion_tokens: int
     entries: tuple[Entry, ...]
+    complete: bool = True  # every phase that judges the MUST requirements ran to its end
+    stopped: str | None = None  # why the run ended early: "budget", "unreachable", ...
+    coverage: tuple[int, int] = (0, 0)  # documented bounds, and how many were exercised
+    concurrency: int = 1  # requests the run kept in flight at once
+    ignored: tuple[str, ...] = ()  # ignorable parameters the target was found to ignore
 
     def count(self, status: Status) -> int:
         return sum(1 for entry in self.entries if entry.status == status)
@@ -61,6 +66,20 @@ class RunReport:
     def conformant(self) -> bool:
         """No MUST requirement failed."""
         return not any(e.status == "failed" and e.level == "MUST" for e in self.entries)
+
+    @property
+    def strict(self) -> bool:
+        """OpenAI's whole contract: no MUST and no SHOULD requirement failed."""
+        return not any(e.status == "failed" and e.level in ("MUST", "SHOULD") for e in self.entries)
+
+    @property
+    def verdict(self) -> str:
+        """The verdict in words, both tiers: to the profile, and to OpenAI's whole contract."""
+        if not self.conformant:
+            return "NOT CONFORMANT"
+        if not self.complete:
+            return "INCOMPLETE"
+        return "CONFORMANT (strict)" if self.strict else "CONFORMANT (not strict: SHOULD findings)"
 
     def by_area_and_level(self) -> dict[tuple[str, Level], Counter[str]]:
         """Status counts for each (area, level), for summary tables."""

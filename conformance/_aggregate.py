@@ -1,0 +1,206 @@
+"""From judged exchanges to report entries: one verdict per check, with its evidence.
+
+A check failed if any exchange failed it (the evidence of the smallest failing request, every
+distinct way it failed, and a curl that replays that exact request), passed if it held on some
+exchange, and was skipped, with the reasons, if no exchange gave it anything to judge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance._client import WRONG_KEY
+from conformance._exchange import Exchange
+from conformance._reproduce import curl
+from conformance._results import CheckResult, Failure
+from conformance._scenarios import Probe
+from conformance.checks import REGISTRY, Check
+from conformance.report import Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One exchange of the run with the verdicts of its checks."""
+
+    scenario: str
+    probe: Probe
+    exchange: Exchange
+    results: tuple[CheckResult, ...]
+    in_flight: int = 1  # requests the run had in flight when this one was sent, itself included
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """How to reproduce a request: where it went and how the key is named (never written)."""
+
+    base_url: str
+    api_key_env: str | None  # None: the target takes no key
+
+
+def reproduce(replay: Replay, probe: Probe) -> str:
+    """A curl that sends the exact request of the probe; the key is named by its variable."""
+    url = f"{replay.base_url.rstrip('/')}/chat/completions"
+    command = curl(
+        url,
+        probe.body,
+        api_key_env=replay.api_key_env if probe.auth == "key" else None,
+        method=probe.method,
+        headers=probe.headers,
+    )
+    if probe.auth == "bad":
+        command += f" -H 'Authorization: Bearer {WRONG_KEY}'"
+    return command
+
+
+def _size(body: Mapping[str, Any] | bytes | None) -> int:
+    if isinstance(body, Mapping):
+        return len(json.dumps(body))
+    return len(body or b"")
+
+
+_SHOWN_KINDS = 3  # distinct failures named in an entry's message; all are in its evidence
+_LISTED_KINDS = 20  # distinct failures listed in evidence["failures"]
+
+Bad = list[tuple[Judged, CheckResult]]
+
+
+def _kinds(bad: Bad) -> list[tuple[Judged, Failure | None, str]]:
+    """Each distinct way the check failed, smallest failing request first: one failure must not
+    hide another (a bad key refused with 400 beside a wrong method answered 404). A failure
+    seen on a request sent alone comes before one seen only while others were in flight."""
+    kinds: dict[str, tuple[Judged, Failure | None, str]] = {}
+    ordered = sorted(bad, key=lambda pair: (pair[0].in_flight > 1, _size(pair[0].probe.body)))
+    for judged, result in ordered:
+        for failure in result.failures or (None,):
+            message = failure.message if failure else result.reason or ""
+            kinds.setdefault(message, (judged, failure, message))
+    return list(kinds.values())
+
+
+def failing(judged: Iterable[Judged]) -> dict[str, Judged]:
+    """The exchange each failed check's entry shows: its first distinct failure."""
+    by_check = _by_check(judged)
+    return {
+        check_id: _kinds(bad)[0][0]
+        for check_id, verdicts in by_check.items()
+        if (bad := _bad(verdicts))
+    }
+
+
+def _bad(verdicts: Bad) -> Bad:
+    return [(j, r) for j, r in verdicts if r.status in ("failed", "error")]
+
+
+def _transport(exchange: Exchange) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    if exchange.transport_error is not None:
+        facts["transport_error"] = exchange.transport_error
+    if exchange.retried is not None:
+        facts["retried"] = exchange.retried
+    return facts
+
+
+def _concurrency(item: Judged, alone: bool | None) -> dict[str, Any]:
+    """Whether the shown failure was seen while other requests were in flight, and whether
+    the same request sent alone failed the same way (None: not tried)."""
+    if item.in_flight <= 1:
+        return {}
+    facts: dict[str, Any] = {"in_flight": item.in_flight}
+    if alone is not None:
+        facts["reproduced_alone"] = alone
+    return facts
+
+
+def _failed_entry(
+    replay: Replay, check: Check, bad: Bad, applied: int, alone: bool | None
+) -> Entry:
+    # The smallest failing request is the one to show: after shrinking, usually the shrunk one.
+    kinds = _kinds(bad)
+    item, failure, message = kinds[0]
+    others = [other for _, _, other in kinds[1:_SHOWN_KINDS]]
+    if others:
+        message = "; ".join([message, *others])
+    if len(kinds) > _SHOWN_KINDS:
+        message += f"; and {len(kinds) - _SHOWN_KINDS} more (evidence.failures)"
+    if len(bad) > 1:
+        message += f" (in {len(bad)} of {applied} exchanges)"
+    if item.in_flight > 1:
+        message += f" (seen with {item.in_flight} requests in flight"
+        message += {True: "; also alone)", False: "; not when sent alone)", None: ")"}[alone]
+    return Entry(
+        check=check.id,
+        requirement=check.requirement.id,
+        level=check.level,
+        # "error" only when no exchange failed it: a crash must not hide a finding.
+        status="error" if all(r.status == "error" for _, r in bad) else "failed",
+        scenario=item.scenario,
+        message=message,
+        evidence={
+            "path": failure.path if failure else None,
+            "expected": failure.expected if failure else None,
+            "actual": failure.actual if failure else None,
+            "status": item.exchange.status,
+            **_transport(item.exchange),
+            **_concurrency(item, alone),
+            "scenarios": sorted({judged.scenario for judged, _ in bad}),
+            "failures": [
+                {
+                    "scenario": judged.scenario,
+                    "status": judged.exchange.status,
+                    "message": text,
+                    "path": one.path if one else None,
+                    **({"in_flight": judged.in_flight} if judged.in_flight > 1 else {}),
+                }
+                for judged, one, text in kinds[:_LISTED_KINDS]
+            ],
+        },
+        reproduce=reproduce(replay, item.probe),
+    )
+
+
+def _by_check(judged: Iterable[Judged]) -> dict[str, Bad]:
+    by_check: dict[str, Bad] = {check_id: [] for check_id in REGISTRY}
+    for item in judged:
+        for result in item.results:
+            by_check.setdefault(result.check, []).append((item, result))
+    return by_check
+
+
+def _skip_reasons(verdicts: Bad) -> str:
+    """Why a check judged nothing: each distinct reason once, the ones that say a feature was
+    refused first (they explain the others, such as "no tool_choice was answered")."""
+    reasons = sorted({r.reason or "" for _, r in verdicts}, key=lambda r: ("refused" not in r, r))
+    return "; ".join(reasons or ["no scenario exercised it"])[:300]
+
+
+def aggregate(
+    replay: Replay, judged: Iterable[Judged], alone: Mapping[str, bool] | None = None
+) -> tuple[Entry, ...]:
+    """One entry per registered check, from all the exchanges of the run.
+
+    ``alone`` says, for a failed check whose shown failure was seen under concurrency, whether
+    the same request sent alone failed it too.
+    """
+    entries = []
+    for check_id, verdicts in _by_check(judged).items():
+        check = REGISTRY[check_id]
+        bad = _bad(verdicts)
+        passed = sum(1 for _, r in verdicts if r.status == "passed")
+        if bad:
+            confirmed = (alone or {}).get(check_id)
+            entries.append(_failed_entry(replay, check, bad, len(bad) + passed, confirmed))
+            continue
+        entries.append(
+            Entry(
+                check=check_id,
+                requirement=check.requirement.id,
+                level=check.level,
+                status="passed" if passed else "skipped",
+                scenario=f"{passed} exchange(s)" if passed else "",
+                message="" if passed else _skip_reasons(verdicts),
+            )
+        )
+    return tuple(entries)
