@@ -98,7 +98,7 @@ def test_every_kind_of_failure_of_a_check_is_in_its_entry() -> None:
         _judged("invalid.wrong_method", 200, "a request with wrong method got 200"),
         _judged("auth.bad_key", 400, "a request with bad key got 400"),
     ]
-    (entry,) = [e for e in aggregate(options, judged) if e.check == "errors.status_code"]
+    (entry,) = [e for e in aggregate(options.replay, judged) if e.check == "errors.status_code"]
     assert entry.status == "failed"
     assert "bad key got 400" in entry.message
     assert "wrong method got 200" in entry.message

@@ -82,13 +82,20 @@ def test_a_faulty_router_is_not_conformant_and_the_key_never_shows(tmp_path: Pat
     assert KEY not in out
 
 
-def test_an_unreachable_target_exits_3() -> None:
+def test_an_unreachable_target_exits_3_and_still_writes_its_reports(tmp_path: Path) -> None:
+    report = tmp_path / "run.json"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # bound, never listening: connections are refused
-        code, out = _run("--base-url", f"http://127.0.0.1:{port}/v1", "--model", "m")
-    assert code == 3
-    assert "could not be completed" in out
+        url = f"http://127.0.0.1:{port}/v1"
+        code, out = _run("--base-url", url, "--model", "m", "--report", f"json:{report}")
+    assert code == 3, out
+    assert "the run did not complete (stopped: unreachable)" in out
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["complete"] is False
+    assert summary["stopped"] == "unreachable"
+    # Each request was tried twice (the second time on a fresh connection), three in a row.
+    assert summary["requests"] == 2 * 3
 
 
 @pytest.mark.parametrize(
@@ -129,8 +136,8 @@ def test_a_failing_generated_request_is_shrunk_within_the_budget(max_shrinks: in
     assert _fails(first, "max_tokens.respected")
     assert len(shrunk) <= max_shrinks
     assert all(j.scenario == "generated.valid (shrunk)" for j in shrunk)
-    (entry,) = [e for e in aggregate(options, runner.judged) if e.check == "max_tokens.respected"]
-    shown = json.loads(entry.reproduce.split(" -d ", 1)[1].strip("'"))
+    (entry,) = [e for e in aggregate(options.replay, runner.judged) if e.check == "max_tokens.respected"]
+    shown = json.loads(entry.reproduce.split(" --data-binary ", 1)[1].strip("'"))
     if max_shrinks == 0:
         assert shown == BIG
     elif max_shrinks == 20:  # enough to drop everything the failure does not need
@@ -159,7 +166,7 @@ def test_the_embedded_scenarios_catch_the_faults_they_exist_for() -> None:
         runner = Runner(options, progress=lambda line: None)
         with runner.client:
             runner.targeted("reference-model")
-    verdicts = {e.check: e for e in aggregate(options, runner.judged)}
+    verdicts = {e.check: e for e in aggregate(options.replay, runner.judged)}
     assert verdicts["errors.retry_after"].status == "failed"
     assert verdicts["stream.error_event"].status == "failed"
     assert "'x-reference-stream-error: 2'" in verdicts["stream.error_event"].reproduce
@@ -172,6 +179,7 @@ def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
         options = RunOptions(base_url=url, profile=profile, model="reference-model")
         runner = Runner(options, progress=lines.append)
         with runner.client:
+            runner.plain("reference-model")
             runner.targeted("reference-model")
     sent = {j.scenario for j in runner.judged}
     assert {"n2", "tools.required", "tools.named"}.isdisjoint(sent)

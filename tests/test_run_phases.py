@@ -1,0 +1,126 @@
+"""The phases of a live run against the reference router on a real loopback socket: a run
+judges to the end, measures refusals against its baseline, finds the parameters a target
+ignores, sends an invalid request that crashed once more without its violation, and says when a
+finding was seen under concurrency."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conformance._aggregate import Judged
+from conformance._profile import load_profile
+from conformance._run import Runner, RunOptions, aggregate, run
+from conformance._scenarios import Probe, ask
+from conformance.reference import serve_in_thread
+from conformance.report import Entry
+
+MODEL = "reference-model"
+QUIET = lambda line: None  # noqa: E731
+
+
+def _options(url: str, **changes: object) -> RunOptions:
+    return replace(RunOptions(base_url=url, profile=load_profile(), model=MODEL), **changes)  # type: ignore[arg-type]
+
+
+def _entries(options: RunOptions, judged: list[Judged]) -> dict[str, Entry]:
+    return {entry.check: entry for entry in aggregate(options.replay, judged)}
+
+
+def test_a_dropped_connection_is_a_finding_and_the_run_goes_on() -> None:
+    with serve_in_thread(faults=["stream-reset"]) as url:
+        report = run(_options(url, max_examples=2), QUIET)
+    verdicts = {e.check: e for e in report.entries}
+    assert report.complete
+    assert verdicts["transport.complete"].status == "failed"
+    assert "cut short" in verdicts["transport.complete"].message
+    assert verdicts["response.schema"].status == "passed"  # the rest is judged as usual
+
+
+def test_a_request_the_target_never_answers_is_retried_once_and_reported() -> None:
+    with serve_in_thread(faults=["drop-connection"]) as url:
+        report = run(_options(url, max_examples=2), QUIET)
+    verdicts = {e.check: e for e in report.entries}
+    assert report.complete
+    entry = verdicts["transport.persistent"]
+    assert entry.status == "failed"
+    assert "fresh connection" in entry.message
+    assert "retried" in entry.evidence
+
+
+def test_a_feature_refused_like_the_plain_request_is_not_called_unsupported() -> None:
+    # An unknown model: every request is refused with 404, the plain one included.
+    with serve_in_thread() as url:
+        report = run(_options(url, model="conformance-no-such-model-1"), QUIET)
+    verdicts = {e.check: e for e in report.entries}
+    assert not report.complete  # no answer could be judged
+    forced = verdicts["tool_calls.forced"]
+    assert forced.status == "skipped"
+    assert "but the plain request got 404 too" in forced.message
+    assert "not offered" not in forced.message
+
+
+def test_the_parameters_a_target_ignores_are_found_once_and_cost_a_should_finding() -> None:
+    with serve_in_thread(faults=["platform-params-ignored"]) as url:
+        report = run(_options(url, max_examples=5), QUIET)
+    verdicts = {e.check: e for e in report.entries}
+    assert report.conformant  # ignoring a parameter outside the core is allowed
+    assert not report.strict
+    assert verdicts["params.platform_ignored"].status == "failed"
+    assert verdicts["params.platform_ignored"].level == "SHOULD"
+    assert "metadata" in report.ignored
+
+
+def test_a_compliant_target_implements_every_ignorable_parameter() -> None:
+    with serve_in_thread() as url:
+        runner = Runner(_options(url), QUIET)
+        with runner.client:
+            runner.plain(MODEL)
+            runner.ignorable(MODEL)
+    assert runner.ignored == {}
+    assert runner.profile.may_ignore == {}  # every one is judged as core from now on
+    assert len(runner.judged) == 1 + len(load_profile().may_ignore)
+
+
+def test_an_invalid_request_that_crashes_for_a_valid_part_is_not_blamed_on_its_violation() -> None:
+    developer = {"role": "developer", "content": "Be brief."}
+    broken = {**ask(MODEL), "messages": [developer, *ask(MODEL)["messages"]], "temperature": 5}
+    with serve_in_thread(faults=["valid-500"]) as url:
+        runner = Runner(_options(url), QUIET)
+        with runner.client:
+            runner.judged.append(first := runner.send("generated.invalid", Probe(broken)))
+            runner._blame_check(first, field="temperature")
+    original, again = runner.judged
+    assert original.exchange.status == 500
+    assert "temperature" not in (again.probe.body or {})
+    invalid = {r.check: r for r in original.results}["errors.invalid_request"]
+    assert invalid.status == "skipped"
+    assert "without temperature" in (invalid.reason or "")
+    assert {r.check: r.status for r in again.results}["requests.valid_accepted"] == "failed"
+
+
+def test_a_finding_seen_under_concurrency_says_so_and_is_replayed_alone() -> None:
+    with serve_in_thread(faults=["no-done"]) as url:
+        options = _options(url)
+        runner = Runner(options, QUIET)
+        with runner.client:
+            seen = runner.send("stream", Probe(ask(MODEL, stream=True)))
+            runner.judged.append(replace(seen, in_flight=4))  # as if 3 others were in flight
+            alone = runner.alone()
+    assert alone == {"stream.terminator": True}
+    entry = _entries(options, runner.judged[:1])["stream.terminator"]
+    assert entry.evidence["in_flight"] == 4
+    assert "reproduced_alone" not in entry.evidence
+    confirmed = {e.check: e for e in aggregate(options.replay, runner.judged[:1], alone)}
+    shown = confirmed["stream.terminator"]
+    assert shown.evidence["reproduced_alone"] is True
+    assert "(seen with 4 requests in flight; also alone)" in shown.message
+
+
+def test_a_run_reports_its_concurrency_and_its_coverage() -> None:
+    with serve_in_thread() as url:
+        report = run(_options(url, max_examples=2, concurrency=3), QUIET)
+    assert report.concurrency == 3
+    bounds, covered = report.coverage
+    assert bounds > 30
+    assert covered == bounds
+    assert report.complete and report.conformant and report.strict
