@@ -9,7 +9,7 @@ reason, while a feature accepted and ignored is caught by the feature's own chec
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from conformance._exchange import Intent
@@ -227,3 +227,37 @@ def _unknown_parameter(model: str) -> Probe:
     # The contract allows both answers (OpenAI refuses, OpenRouter ignores): the checks judge
     # only what it fixes, the shape of whichever answer comes back.
     return Probe(ask(model, x_conformance_probe=1))
+
+
+# --- every feature streamed too ------------------------------------------------------------------
+
+#: Feature scenarios whose streamed twin is written out above, with a purpose of its own.
+_STREAMED_ABOVE = frozenset({"n2", "tools.required"})
+
+
+def _streamed(build: Build) -> Build:
+    def streamed(model: str) -> Probe:
+        probe = build(model)
+        assert isinstance(probe.body, Mapping)
+        return replace(probe, body={**probe.body, "stream": True})
+
+    return streamed
+
+
+# A feature a target honours unstreamed may break when streamed (tool calls dropped or leaked
+# as text, reasoning inlined, the cap ignored): each is asked both ways.
+def _streams(scenario: Scenario) -> bool:
+    body = scenario.build("m").body
+    return isinstance(body, Mapping) and body.get("stream") is True
+
+
+for _base in tuple(SCENARIOS):
+    if _base.feature is not None and _base.name not in _STREAMED_ABOVE and not _streams(_base):
+        SCENARIOS.append(
+            Scenario(
+                f"stream.{_base.name}",
+                f"{_base.description}, streamed",
+                _streamed(_base.build),
+                _base.feature,
+            )
+        )
