@@ -3,9 +3,15 @@
 A profile names the schemas that judge requests, responses, chunks and errors, the overlays its
 page puts on them (see :mod:`conformance._compose`), and the facts the checks, the runner and the
 reference router's emulation read: endpoint, auth, usage variant, finish reasons, error statuses,
-extension fields, streaming specifics, capabilities. ``extends:`` names a parent profile whose
-mappings are merged under the child's (lists and scalars are replaced). The format is documented
-in the README ("Profiles").
+extension fields, streaming specifics, capabilities, and the request parameters a target may
+ignore. ``extends:`` names a parent profile whose mappings are merged under the child's (lists
+and scalars are replaced). The format is documented in the README ("Profiles").
+
+Which request parameters a compatible server may ignore is data: ``schemas/parameter-tiers.yaml``
+splits OpenAI's parameters into the core every server must validate and the platform features
+real servers drop, each with its public evidence. Every profile takes that set for the parameters
+its request schema documents; its ``may_ignore:`` key adds a page's own (``name: evidence``) or
+takes one back (``name: null``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from conformance._exchange import INTENTS, Intent
 from conformance._schemas import SchemaValidator, derive, load_schema, validator
 
 DEFAULT_PROFILE = "openai-compatible"
+#: The two tiers of request parameters, and the JSON Schema that file is checked against.
+TIERS_FILE: Final = "parameter-tiers.yaml"
+_TIERS_SCHEMA: Final = "parameter-tiers.schema.json"
 
 UsageWithoutInclude = Literal["never", "always", "either"]
 StopSequence = Literal["excluded", "included", "either"]
@@ -117,6 +126,25 @@ def profiles_dir() -> Path:
     from conformance._schemas import schema_dir
 
     return schema_dir() / "profiles"
+
+
+@functools.cache
+def parameter_tiers() -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """``(core, may_ignore)`` from ``schemas/parameter-tiers.yaml``: parameter name -> why it is
+    core, and parameter name -> the one-line evidence (with its sources) that servers ignore it."""
+    path = profiles_dir().parent / TIERS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    problems = validator(_TIERS_SCHEMA).explain(data)
+    if problems:
+        raise ConfigError(f"{path}: {problems[0]}")
+    may_ignore = {
+        name: f"{entry['evidence']} ({'; '.join(entry['sources'])})"
+        for name, entry in data["may_ignore"].items()
+    }
+    return MappingProxyType(dict(data["core"])), MappingProxyType(may_ignore)
 
 
 def profile_names() -> list[str]:
@@ -296,10 +324,11 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     streaming = data.get("streaming", {})
     base_url, chat_path = _endpoint(data, path)
     profile_id = identity["id"]
+    request_schema = _composed(data, "request", profile_id, usage, path)
     return Profile(
         **identity,
         path=path,
-        request_schema=_composed(data, "request", profile_id, usage, path),
+        request_schema=request_schema,
         response_schema=_composed(data, "response", profile_id, usage, path),
         chunk_schema=_composed(data, "chunk", profile_id, usage, path),
         error_schema=_schema_ref(data, "schemas.error", path),
@@ -335,7 +364,41 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         id_prefix=cast(str, _field(data, "id_prefix", path, str))
         if "id_prefix" in data
         else "chatcmpl-",
+        may_ignore=_may_ignore(data, path, request_schema),
     )
+
+
+def _may_ignore(data: Mapping[str, Any], path: Path, request_schema: str) -> Mapping[str, str]:
+    """The base set of :func:`parameter_tiers` for the parameters the request schema documents
+    (an undocumented one is an unknown extra, which a target may refuse or ignore anyway), with
+    the profile's own ``may_ignore:`` entries applied: ``name: evidence`` adds, ``name: null``
+    takes one back. A name the profile file itself lists must be in its request schema."""
+    table = data.get("may_ignore", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError(
+            f"{path}: field 'may_ignore' must be a mapping of parameter name to its evidence "
+            f"(one line) or null, got {table!r}"
+        )
+    own = yaml.safe_load(path.read_text(encoding="utf-8")).get("may_ignore") or {}
+    documented = set(load_schema(request_schema).get("properties", {}))
+    base = parameter_tiers()[1]
+    for name, evidence in table.items():
+        where = f"{path}: field 'may_ignore.{name}'"
+        if evidence is not None and (not isinstance(evidence, str) or not evidence.strip()):
+            raise ConfigError(f"{where} must be the evidence in one line, or null")
+        if isinstance(evidence, str) and "\n" in evidence.strip():
+            raise ConfigError(f"{where} must be the evidence in one line, or null")
+        if name in own and name not in documented:
+            raise ConfigError(f"{where}: the profile's request schema does not document {name!r}")
+        if evidence is None and name not in base:
+            raise ConfigError(f"{where}: null takes back a parameter of {TIERS_FILE}; not one")
+    kept = {name: evidence for name, evidence in base.items() if name in documented}
+    for name, evidence in table.items():
+        if evidence is None:
+            kept.pop(name, None)
+        elif name in documented:
+            kept[name] = evidence.strip()
+    return MappingProxyType(dict(sorted(kept.items())))
 
 
 def _flag(data: Mapping[str, Any], key: str, path: Path, within: str = "") -> bool:

@@ -47,8 +47,8 @@ from conformance._generate import (
 from conformance._generate import _plan as plan_of
 from conformance._paths import jpath
 from conformance._profile import Profile, load_profile, profile_names
-from conformance._schemas import schema_dir, validator
-from conformance._strategies import SchemaCompiler, Tweak, has_type
+from conformance._schemas import load_schema, schema_dir, validator
+from conformance._strategies import SchemaCompiler, Tweak, declared_types, has_type
 
 TRACES: Final = schema_dir() / "profiles" / "traces"
 MODEL: Final = "test-model"
@@ -441,3 +441,127 @@ def test_trace_paths_translate_to_mutation_fields() -> None:
     assert Bound("p", "logit_bias.*", "maximum", 100).field == "$.logit_bias.*"
     assert Bound("p", "prediction.content", "minItems", 1).field == "$.prediction.content"
     assert _value_at({"a": [{"b c": 1}]}, "$.a[0]['b c']") == 1
+
+
+# --- every numeric and array parameter of every profile, against the table of its bounds --------
+#
+# A parameter a page lists without a range keeps OpenAI's range; it does not become "anything"
+# (OpenRouter's top_logprobs once admitted -99, and its emulation then answered with -99
+# alternatives). The table is written here by hand from OpenAI's openapi.yaml@f85dbe2
+# (CreateChatCompletionRequest) and from each page, not read from the schemas, so that a bound
+# dropped by an overlay cannot agree with itself. ``{}`` means: neither the page nor OpenAI gives
+# a bound. Paths are dotted, ``*`` for the values of a map and ``[]`` for array items.
+
+INT64: Final = {"minimum": -(2**63), "maximum": 2**63 - 1}
+#: OpenAI's bounds for each numeric or array request parameter.
+OPENAI_BOUNDS: Final[dict[str, dict[str, int]]] = {
+    "messages": {"minItems": 1},
+    "temperature": {"minimum": 0, "maximum": 2},
+    "top_p": {"minimum": 0, "maximum": 1},
+    "n": {"minimum": 1, "maximum": 128},
+    "stop": {"minItems": 1, "maxItems": 4},
+    "presence_penalty": {"minimum": -2, "maximum": 2},
+    "frequency_penalty": {"minimum": -2, "maximum": 2},
+    "logit_bias.*": {"minimum": -100, "maximum": 100},
+    "top_logprobs": {"minimum": 0, "maximum": 20},
+    "max_tokens": {"minimum": 1},  # no upper bound: the model's context decides
+    "max_completion_tokens": {"minimum": 1},
+    "seed": INT64,
+    "tools": {},  # openapi.yaml gives no maxItems for tools
+    "modalities": {},
+    "functions": {"minItems": 1, "maxItems": 128},
+}
+#: What each page changes, or adds beyond OpenAI's parameters.
+PAGE_BOUNDS: Final[dict[str, dict[str, dict[str, int]]]] = {
+    "openai-compatible": {},
+    "anyapi": {},  # max_tokens 'x >= 1', top_logprobs '0 <= x <= 20': OpenAI's
+    "anyrouter": {},  # temperature 0-2, top_p 0-1, seed without a range: OpenAI's
+    "myrouter-example": {},  # '0 <= x <= 2', '0 <= x <= 1', 'x >= 1': OpenAI's
+    "myrouter-ai": {
+        "top_p": {"exclusiveMinimum": 0, "maximum": 1},  # '0 < x <= 1'
+        "top_k": {"minimum": 1, "maximum": 128},  # '1 < x < 128', read as n's range
+        "min_p": {"minimum": 0, "maximum": 1},
+        "repetition_penalty": {"exclusiveMinimum": 0, "exclusiveMaximum": 2},
+    },
+    "openrouter": {
+        "top_p": {"exclusiveMinimum": 0, "maximum": 1},  # '(0, 1]'
+        "top_k": {"minimum": 1},  # '[1, Infinity)'
+        "repetition_penalty": {"exclusiveMinimum": 0, "maximum": 2},  # '(0, 2]'
+        "min_p": {"minimum": 0, "maximum": 1},
+        "top_a": {"minimum": 0, "maximum": 1},
+        "models": {},
+        "transforms": {},
+        "reasoning.max_tokens": {},  # 'Non-OpenAI-style reasoning effort setting', no range
+    },
+}
+_BOUND_KEYS: Final = (*NUMERIC, *COUNTS)
+
+
+def _bounded(node: Any, path: str, found: dict[str, dict[str, int]]) -> None:
+    """Collect the bounds of every numeric or array node under ``node`` (inline schemas only:
+    a ``$ref`` is a shared definition, not a parameter)."""
+    if not isinstance(node, dict):
+        return
+    if {"number", "integer", "array"} & set(declared_types(node) or ()):
+        found.setdefault(path, {}).update({k: node[k] for k in _BOUND_KEYS if k in node})
+    for name, child in node.get("properties", {}).items():
+        _bounded(child, f"{path}.{name}", found)
+    if isinstance(node.get("additionalProperties"), dict):
+        _bounded(node["additionalProperties"], f"{path}.*", found)
+    if isinstance(node.get("items"), dict):
+        _bounded(node["items"], f"{path}[]", found)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in node.get(key, []):
+            _bounded(branch, path, found)
+    for key in ("then", "else"):
+        _bounded(node.get(key), path, found)
+
+
+def _request_bounds(profile: Profile) -> dict[str, dict[str, int]]:
+    found: dict[str, dict[str, int]] = {}
+    for name, schema in load_schema(profile.request_schema)["properties"].items():
+        _bounded(schema, name, found)
+    return found
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_every_numeric_and_array_parameter_has_the_bounds_of_its_page_or_of_openai(
+    name: str,
+) -> None:
+    table = {**OPENAI_BOUNDS, **PAGE_BOUNDS[name]}
+    found = _request_bounds(load_profile(name))
+    assert set(found) <= set(table), (
+        f"not in the table of bounds: {sorted(set(found) - set(table))}"
+    )
+    assert set(PAGE_BOUNDS[name]) <= set(found), "the table names a parameter the page lost"
+    wrong = {path: (bounds, table[path]) for path, bounds in found.items() if bounds != table[path]}
+    assert not wrong, f"(schema, table) differ: {wrong}"
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_no_profile_bound_is_looser_than_openai(name: str) -> None:
+    """Where a page narrows OpenAI's range that is its right; it never widens it."""
+    for path, bounds in _request_bounds(load_profile(name)).items():
+        base = OPENAI_BOUNDS.get(path, {})
+        low = bounds.get("minimum", bounds.get("exclusiveMinimum"))
+        high = bounds.get("maximum", bounds.get("exclusiveMaximum"))
+        if "minimum" in base:
+            assert low is not None, (path, bounds)
+            assert low >= base["minimum"], (path, bounds)
+        if "maximum" in base:
+            assert high is not None, (path, bounds)
+            assert high <= base["maximum"], (path, bounds)
+        if "minItems" in base:
+            assert bounds.get("minItems", 0) >= base["minItems"], (path, bounds)
+        if "maxItems" in base:
+            assert "maxItems" in bounds, (path, bounds)
+            assert bounds["maxItems"] <= base["maxItems"], (path, bounds)
+
+
+def test_the_bounds_walk_sees_a_dropped_bound() -> None:
+    """The table test can fail: an overlay that drops top_logprobs' range is caught."""
+    document = load_schema(load_profile("openrouter").request_schema)
+    document["properties"]["top_logprobs"] = {"type": "integer"}
+    found: dict[str, dict[str, int]] = {}
+    _bounded(document["properties"]["top_logprobs"], "top_logprobs", found)
+    assert found["top_logprobs"] != OPENAI_BOUNDS["top_logprobs"]

@@ -161,3 +161,113 @@ def test_every_shipped_profile_generates_both_kinds_of_request(name: str) -> Non
         assert not profile.request.is_valid(invalid.request)
 
     check()
+
+
+# --- the two tiers of request parameters -------------------------------------------------------
+
+
+def test_every_base_request_parameter_is_in_exactly_one_tier() -> None:
+    from conformance._profile import parameter_tiers
+    from conformance._schemas import load_schema
+
+    core, may_ignore = parameter_tiers()
+    assert not set(core) & set(may_ignore)
+    assert set(core) | set(may_ignore) == set(load_schema("request.json")["properties"])
+    # The platform-only parameters are all in the may-ignore tier; the basics are core.
+    assert {"web_search_options", "prediction", "audio", "metadata", "moderation"} <= set(
+        may_ignore
+    )
+    assert {"service_tier", "safety_identifier", "verbosity", "functions"} <= set(may_ignore)
+    assert {"model", "messages", "temperature", "top_logprobs", "n", "stop", "tools"} <= set(core)
+    for name, evidence in may_ignore.items():
+        assert "\n" not in evidence, name
+        assert "(https://" in evidence, name
+
+
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        ({"core": {"model": "x"}}, "may_ignore"),
+        ({"core": {"model": "x"}, "may_ignore": {"store": {"evidence": "x"}}}, "sources"),
+        (
+            {"core": {}, "may_ignore": {"store": {"evidence": "x", "sources": ["https://a"]}}},
+            "core",
+        ),
+        (
+            {
+                "core": {"m": "x"},
+                "may_ignore": {"s": {"evidence": "a\nb", "sources": ["https://a"]}},
+            },
+            "evidence",
+        ),
+        (
+            {"core": {"m": "x"}, "may_ignore": {"s": {"evidence": "a", "sources": ["spec.md"]}}},
+            "sources",
+        ),
+    ],
+)
+def test_the_tiers_schema_refuses_a_broken_tiers_file(document: object, where: str) -> None:
+    from conformance._schemas import validator
+
+    problems = validator("parameter-tiers.schema.json").explain(document)
+    assert problems
+    assert any(where in f"{p.path} {p.expected}" for p in problems), problems
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_every_shipped_profile_takes_the_base_set_for_what_its_page_documents(name: str) -> None:
+    from conformance._profile import parameter_tiers
+    from conformance._schemas import load_schema
+
+    profile = load_profile(name)
+    documented = set(load_schema(profile.request_schema)["properties"])
+    base = parameter_tiers()[1]
+    assert dict(profile.may_ignore) == {k: v for k, v in base.items() if k in documented}
+
+
+def test_the_base_and_openrouter_may_ignore_the_platform_parameters() -> None:
+    for name in ("openai-compatible", "openrouter"):
+        assert {"web_search_options", "prediction", "service_tier", "functions"} <= set(
+            load_profile(name).may_ignore
+        )
+    assert set(load_profile("anyapi").may_ignore) == set()  # its page documents none of them
+    assert set(load_profile("anyrouter").may_ignore) == {"user"}
+
+
+def test_a_profile_adds_and_takes_back_may_ignore_entries(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        BASE
+        + "request: {parameters: {top_k: {type: integer, minimum: 1}}}\n"
+        + "may_ignore:\n  top_k: \"the page: 'top_k is accepted and ignored'\"\n  user: null\n",
+    )
+    profile = load_profile(path)
+    assert profile.may_ignore["top_k"] == "the page: 'top_k is accepted and ignored'"
+    assert "user" not in profile.may_ignore
+    assert "store" in profile.may_ignore  # the rest of the base set stays
+
+
+def test_an_inherited_entry_goes_with_an_undocumented_parameter(tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE + "request: {documented: [model, messages, user]}\n")
+    assert set(load_profile(path).may_ignore) == {"user"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("may_ignore: [store]\n", "field 'may_ignore' must be a mapping"),
+        ("may_ignore: {telepathy: the page}\n", "field 'may_ignore.telepathy': the profile's"),
+        ("may_ignore: {temperature: null}\n", "field 'may_ignore.temperature': null takes back"),
+        ("may_ignore: {store: 3}\n", "field 'may_ignore.store' must be the evidence"),
+        (
+            "request: {documented: [model, messages]}\nmay_ignore: {store: x}\n",
+            "does not document 'store'",
+        ),
+    ],
+)
+def test_a_broken_may_ignore_names_the_file_and_the_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=r"profile\.yaml") as raised:
+        load_profile(_write(tmp_path, BASE + text))
+    assert message in str(raised.value)

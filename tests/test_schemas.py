@@ -33,7 +33,14 @@ from conformance._schemas import (
     validator,
 )
 
-EXPECTED_FILES = ["chunk.json", "error.json", "request.json", "response.json", "usage.json"]
+EXPECTED_FILES = [
+    "chunk.json",
+    "error.json",
+    "parameter-tiers.schema.json",
+    "request.json",
+    "response.json",
+    "usage.json",
+]
 
 
 def _j(text: str) -> Any:

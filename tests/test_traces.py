@@ -88,12 +88,16 @@ def _variants(located: Located) -> Iterator[Located]:
 
 
 def _step(located: Located, part: str) -> Iterator[tuple[Located, Located]]:
-    """(parent, child) pairs for one path segment: a property name, or "[]" for array items;
-    the parent is the variant (branch) whose ``properties`` holds the child."""
+    """(parent, child) pairs for one path segment: a property name, "[]" for array items, or
+    "*" for the values of a map (``additionalProperties``); the parent is the variant (branch)
+    whose ``properties`` holds the child."""
     for document, node in _variants(located):
         if part == "[]":
             if "items" in node:
                 yield (document, node), (document, node["items"])
+        elif part == "*":
+            if isinstance(node.get("additionalProperties"), Mapping):
+                yield (document, node), (document, node["additionalProperties"])
         elif part in node.get("properties", {}):
             yield (document, node), (document, node["properties"][part])
 
