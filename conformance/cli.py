@@ -25,7 +25,7 @@ from conformance._requirements import requirements
 from conformance._validate import describe, summary
 from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
-from conformance.reference import FAULTS, run_server
+from conformance.reference import FAULTS, VARIANTS, run_server
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,7 +130,10 @@ def validate(files: tuple[Path, ...], profile: str | None) -> None:
 
 @main.command("serve")
 @click.option(
-    "--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile id or YAML path."
+    "--profile",
+    default=None,
+    help=f"Profile id or YAML path (default: the one the variants are legal under, else "
+    f"{DEFAULT_PROFILE}).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
@@ -148,25 +151,69 @@ def validate(files: tuple[Path, ...], profile: str | None) -> None:
     help="Misbehave in this way (repeatable); see `conformance faults`.",
 )
 @click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME",
+    help="Show this legal variant (repeatable, with faults too); see `conformance variants`.",
+)
+@click.option(
     "--api-key",
     default=None,
     metavar="KEY",
     help="Require 'Authorization: Bearer KEY' (default: any key or none is accepted).",
 )
 @_clean_errors
-def serve(profile: str, host: str, port: int, faults: tuple[str, ...], api_key: str | None) -> None:
+def serve(
+    profile: str | None,
+    host: str,
+    port: int,
+    faults: tuple[str, ...],
+    variants: tuple[str, ...],
+    api_key: str | None,
+) -> None:
     """Run the reference router for model reference-model (compliant unless --fault is given)."""
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        raise ConfigError(
+            f"unknown variant(s) {', '.join(unknown)}; see `conformance variants` for the list"
+        )
+    legal_under = {p for name in variants if (p := VARIANTS[name].profile) is not None}
+    if profile is None:
+        profile = legal_under.pop() if len(legal_under) == 1 else DEFAULT_PROFILE
+    for name in variants:
+        wanted = VARIANTS[name].profile
+        if wanted is not None and wanted != profile:
+            click.echo(f"note: variant {name} is legal under profile {wanted} only", err=True)
     run_server(
-        host=host, port=port, faults=faults, api_key=api_key, profile=profile, announce=click.echo
+        host=host,
+        port=port,
+        faults=faults,
+        variants=variants,
+        api_key=api_key,
+        profile=profile,
+        announce=click.echo,
     )
 
 
 @main.command("faults")
 def list_faults() -> None:
-    """List the reference router's faults, each with the checks it trips."""
+    """List the reference router's faults, each with the checks it trips and where it was seen."""
     width = max(len(name) for name in FAULTS)
     for fault in FAULTS.values():
         click.echo(f"{fault.name:<{width}}  {fault.description}  [{', '.join(fault.trips)}]")
+        if fault.evidence:
+            click.echo(f"{'':<{width}}    seen: {fault.evidence}")
+
+
+@main.command("variants")
+def list_variants() -> None:
+    """List the reference router's legal variants, each with the source that makes it legal."""
+    width = max(len(name) for name in VARIANTS)
+    for variant in VARIANTS.values():
+        under = f"  [profile: {variant.profile}]" if variant.profile else ""
+        click.echo(f"{variant.name:<{width}}  {variant.description}{under}")
+        click.echo(f"{'':<{width}}    legal: {variant.evidence}")
 
 
 main.add_command(run_command)

@@ -30,6 +30,13 @@ Decisions a user can rely on:
 - **Size.** Bodies above 1 MiB get 413.
 - **Faults.** :data:`FAULTS` is the catalogue (``conformance faults`` lists it); each is one
   realistic deviation, and names the checks it trips.
+- **Legal variants.** :data:`VARIANTS` (``conformance variants``): behaviours the contract
+  allows that real servers show (CRLF, SSE comments, a polite 429, platform parameters
+  ignored, ...), each with the public source that makes it legal and, where it matters, the
+  profile it is legal under. ``variants=[...]`` (``--variant``) combines with faults.
+- **Connections.** Served by :func:`serve_in_thread` or :func:`run_server`, the router can
+  drop a connection (the faults ``drop-connection``, ``stream-reset``,
+  ``malformed-json-500-close``); under another ASGI server those faults fail the request.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from conformance.reference._faults import FAULTS, Fault, FaultSet
 from conformance.reference._instances import instance
 from conformance.reference._model import MODEL_ID
 from conformance.reference._server import run_server, serve_in_thread
+from conformance.reference._variants import VARIANTS, Variant
 
 __all__ = [
     "CHOICE_ERROR_HEADER",
@@ -59,4 +67,6 @@ __all__ = [
     "serve_in_thread",
     "STREAM_ERROR_HEADER",
     "THROTTLE_HEADER",
+    "Variant",
+    "VARIANTS",
 ]

@@ -46,8 +46,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from conformance._errors import ConfigError
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._schemas import SchemaError
+from conformance.reference import _connections as connections
 from conformance.reference._dialect import KEEPALIVE, Dialect
 from conformance.reference._faults import ErrorReply, FaultSet, Turn
+from conformance.reference._hooks import Arrival
 from conformance.reference._model import MODEL_ID, Params, break_off, generate
 from conformance.reference._wire import Meta, completion_body, frame, stream_events
 
@@ -66,6 +68,7 @@ CHOICE_ERROR_HEADER: Final = "x-reference-choice-error"
 REQUEST_ID_HEADER: Final = "x-request-id"
 _CREATED: Final = 1_700_000_000
 _MESSAGE_LIMIT: Final = 300
+_LISTED: Final = 20  # listChatCompletions' default limit
 
 
 class _Refusal(Exception):
@@ -80,6 +83,7 @@ class _Refusal(Exception):
         param: str | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
+        cause: str = "",
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -88,10 +92,21 @@ class _Refusal(Exception):
         self.param = param
         self.code = code
         self.headers = dict(headers or {})
+        self.cause = cause
 
     def reply(self, dialect: Dialect) -> ErrorReply:
         error = dialect.error(self.status, self.message, self.kind, self.param, self.code)
-        return ErrorReply(self.status, {"error": error}, self.headers)
+        return ErrorReply(self.status, {"error": error}, self.headers, cause=self.cause)
+
+
+class _Dropped(Response):
+    """No answer at all: the connection is closed (see :mod:`._connections`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await connections.drop(scope, receive)
 
 
 def _reject_constant(name: str) -> Any:
@@ -134,6 +149,8 @@ class _Router:
         self.api_key = api_key
         self.profile = profile
         self.dialect = Dialect.of(profile)
+        self.arrivals = 0  # chat requests so far
+        self.stored: list[dict[str, Any]] = []  # completions asked to be stored (store: true)
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -147,13 +164,28 @@ class _Router:
             media_type=self.faults.media_type("application/json"),
         )
 
-    def error(self, reply: ErrorReply) -> Response:
+    def error(self, reply: ErrorReply, request: Request) -> Response:
         reply = self.faults.error(reply)
+        if reply.close:
+            connections.spoil(request.scope)
+        if isinstance(reply.body, str):  # a bare text answer, as a crashed server sends
+            return Response(
+                reply.body,
+                status_code=reply.status,
+                headers=reply.headers,
+                media_type="text/plain; charset=utf-8",
+            )
         return self.json(reply.body, reply.status, reply.headers)
 
-    def stream(self, frames: list[bytes]) -> Response:
+    def stream(self, frames: list[bytes], request: Request | None = None) -> Response:
+        cut = self.faults.reset_after if request is not None else None
+
         async def send() -> AsyncIterator[bytes]:
-            for item in frames:
+            for number, item in enumerate(frames):
+                if cut is not None and request is not None and number == cut:
+                    if not await connections.cut(request.scope):
+                        raise ConnectionAbortedError("the stream was cut short, as asked")
+                    return
                 yield item
 
         return StreamingResponse(
@@ -174,13 +206,18 @@ class _Router:
                 401,
                 "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
                 headers=challenge,
+                cause="auth",
             )
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             token.strip().encode(), self.api_key.encode()
         ):
             raise _Refusal(
-                401, "Incorrect API key provided.", code="invalid_api_key", headers=challenge
+                401,
+                "Incorrect API key provided.",
+                code="invalid_api_key",
+                headers=challenge,
+                cause="auth",
             )
 
     def throttle(self, request: Request) -> None:
@@ -194,6 +231,7 @@ class _Router:
             f"({THROTTLE_HEADER}). Try again in {seconds}s.",
             kind="requests",
             code="rate_limit_exceeded",
+            cause="throttled",
             headers={
                 "retry-after": str(seconds),
                 "x-ratelimit-limit-requests": "60",
@@ -208,6 +246,7 @@ class _Router:
             413,
             f"The request body exceeds the router's limit of {MAX_BODY_BYTES} bytes.",
             code="request_too_large",
+            cause="too_large",
         )
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
             raise too_large
@@ -224,22 +263,26 @@ class _Router:
                 400,
                 "We could not parse the JSON body of your request. The body must be a JSON "
                 "object in UTF-8.",
+                cause="malformed_json",
             ) from None
 
     def validate(self, body: Any) -> _Refusal | None:
         if not isinstance(body, dict):
-            return _Refusal(400, "The request body must be a JSON object.")
+            return _Refusal(400, "The request body must be a JSON object.", cause="invalid")
         if self.faults.bypasses("validation"):
             return None
+        body = self.faults.read(body, self.profile)
         validator = self.profile.request
         if validator.is_valid(body):
             return None
         found = validator.explain(body, limit=1)
         if not found:
-            return _Refusal(400, "The request breaks the request schema.")
+            return _Refusal(400, "The request breaks the request schema.", cause="invalid")
         error = found[0]
         message = _clip(f"Invalid request at {error.path}: {error.message}")
-        return _Refusal(400, message, param=_top_field(error, body), code=_code(error))
+        return _Refusal(
+            400, message, param=_top_field(error, body), code=_code(error), cause="invalid"
+        )
 
     def supported(self, body: Mapping[str, Any], params: Params) -> None:
         model = body.get("model")
@@ -249,6 +292,7 @@ class _Router:
                 f"The model {str(model)[:80]!r} does not exist; this router serves {MODEL_ID!r}.",
                 param="model",
                 code="model_not_found",
+                cause="unknown_model",
             )
         if params.forced is not None and params.forced not in {t.name for t in params.tools}:
             raise _Refusal(
@@ -256,6 +300,7 @@ class _Router:
                 f"tool_choice names {params.forced!r}, which is not among the tools offered.",
                 param="tool_choice",
                 code="invalid_value",
+                cause="invalid",
             )
         if params.stream and any(tool.kind == "custom" for tool in params.tools):
             raise _Refusal(
@@ -263,11 +308,15 @@ class _Router:
                 "Custom tools are not supported with stream: true by this router.",
                 param="tools",
                 code="unsupported_parameter",
+                cause="unsupported",
             )
 
     # -- endpoints -------------------------------------------------------------------------------
 
     async def chat(self, request: Request) -> Response:
+        self.arrivals += 1
+        if self.faults.drops(self.arrivals):
+            return _Dropped()
         try:
             self.authorize(request)
             self.throttle(request)
@@ -284,22 +333,52 @@ class _Router:
                 reasoning=self.dialect.reasoning_field(body),
             )
             self.supported(body, params)
-            return self._answer(request, self.faults.params(params))
+            arrival = Arrival(self.arrivals, body, self.profile, self.dialect.error)
+            refused = self.faults.refuse(arrival)
+            if refused is not None:
+                return self.error(refused, request)
+            return self._answer(request, self.faults.params(params), body)
         except _Refusal as refusal:
-            return self.error(refusal.reply(self.dialect))
+            return self.error(refusal.reply(self.dialect), request)
+
+    async def chat_or_list(self, request: Request) -> Response:
+        """The endpoint when GET lists stored completions: OpenAI's listChatCompletions."""
+        if request.method == "GET":
+            return await self.listing(request)
+        return await self.chat(request)
+
+    async def listing(self, request: Request) -> Response:
+        try:
+            self.authorize(request)
+        except _Refusal as refusal:
+            return self.error(refusal.reply(self.dialect), request)
+        data = self.stored[-_LISTED:]
+        return self.json(
+            {
+                "object": "list",
+                "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": len(self.stored) > len(data),
+            }
+        )
 
     def _error_stream(self, reply: ErrorReply) -> Response:
         error = reply.body["error"]
         event = {"error": {"object": "error", **error, "code": reply.status}}
         return self.stream([frame(event), frame("[DONE]")])
 
-    def _answer(self, request: Request, params: Params) -> Response:
+    def _answer(self, request: Request, params: Params, asked: Mapping[str, Any]) -> Response:
         try:
             completion = generate(params)
         except ConfigError as error:
             param = "response_format" if params.format == "json_schema" else "tools"
             raise _Refusal(
-                400, f"Unsupported schema: {error}", param=param, code="unsupported_schema"
+                400,
+                f"Unsupported schema: {error}",
+                param=param,
+                code="unsupported_schema",
+                cause="unsupported",
             ) from None
         if not params.stream and self._breaks_off(request):
             completion = break_off(completion)
@@ -307,8 +386,10 @@ class _Router:
         meta = Meta(self.dialect.new_id(), int(time.time()), MODEL_ID)
         turn = Turn(params, completion, meta)
         if not params.stream:
-            body = completion_body(completion, params, meta, self.dialect)
-            return self.json(self.faults.body(body, turn))
+            body = self.faults.body(completion_body(completion, params, meta, self.dialect), turn)
+            if asked.get("store") is True and self.faults.lists:
+                self.stored.append(body)
+            return self.json(body)
         interrupt = request.headers.get(STREAM_ERROR_HEADER)
         events = stream_events(
             completion,
@@ -319,7 +400,7 @@ class _Router:
         )
         events = self.faults.events(events, turn)
         frames = self.faults.frames([frame(event) for event in events])
-        return self.stream([KEEPALIVE, *frames] if self.dialect.keepalive else frames)
+        return self.stream([KEEPALIVE, *frames] if self.dialect.keepalive else frames, request)
 
     def _breaks_off(self, request: Request) -> bool:
         """The test header asks the first choice to break off upstream; only a profile whose
@@ -333,14 +414,14 @@ class _Router:
         try:
             self.authorize(request)
         except _Refusal as refusal:
-            return self.error(refusal.reply(self.dialect))
+            return self.error(refusal.reply(self.dialect), request)
         return self.json({"object": "list", "data": [self._model()]})
 
     async def model(self, request: Request) -> Response:
         try:
             self.authorize(request)
         except _Refusal as refusal:
-            return self.error(refusal.reply(self.dialect))
+            return self.error(refusal.reply(self.dialect), request)
         name = request.path_params["model"]
         if name != MODEL_ID:
             unknown = _Refusal(
@@ -348,8 +429,9 @@ class _Router:
                 f"The model {name[:80]!r} does not exist.",
                 param="model",
                 code="model_not_found",
+                cause="unknown_model",
             )
-            return self.error(unknown.reply(self.dialect))
+            return self.error(unknown.reply(self.dialect), request)
         return self.json(self._model())
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
@@ -363,16 +445,20 @@ class _Router:
                 f"Method not allowed: {where}; this endpoint accepts {allowed}.",
                 code="method_not_allowed",
                 headers=headers,
+                cause="wrong_method",
             )
         elif status == 404:
-            refusal = _Refusal(404, f"Unknown request URL: {where}.", code="unknown_url")
+            refusal = _Refusal(
+                404, f"Unknown request URL: {where}.", code="unknown_url", cause="unknown_url"
+            )
         else:
             refusal = _Refusal(
                 status,
                 "The reference router failed to handle the request.",
                 kind="server_error",
+                cause="server_error",
             )
-        return self.error(refusal.reply(self.dialect))
+        return self.error(refusal.reply(self.dialect), request)
 
 
 class _EchoRequestId:
@@ -398,6 +484,20 @@ class _EchoRequestId:
         await self.app(scope, receive, send_with_id)
 
 
+class _DropSpoiled:
+    """A request on a connection an earlier answer left broken gets no answer (the fault
+    ``malformed-json-500-close``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and connections.spoiled(scope):
+            await connections.drop(scope, receive)
+            return
+        await self.app(scope, receive, send)
+
+
 def route_prefix(prefix: str | None, profile: str) -> str:
     """The path before ``/chat/completions``: the one given, or the one the profile's page
     documents (``/api/v1``), with one leading slash and none trailing."""
@@ -408,26 +508,33 @@ def route_prefix(prefix: str | None, profile: str) -> str:
 def create_app(
     *,
     faults: tuple[str, ...] | list[str] = (),
+    variants: tuple[str, ...] | list[str] = (),
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
     prefix: str | None = None,
 ) -> Starlette:
     """The reference router, answering as ``profile``'s page documents, at ``prefix`` (default:
     the path the page documents, such as ``/api/v1``). It is compliant unless ``faults`` names
-    deviations from the catalogue.
+    deviations from the catalogue; ``variants`` names legal variants to show.
 
-    Raises ConfigError for an unknown fault or profile.
+    Raises ConfigError for an unknown fault, variant or profile.
     """
-    router = _Router(FaultSet(faults), api_key or None, load_profile(profile))
+    router = _Router(FaultSet(faults, variants), api_key or None, load_profile(profile))
     prefix = route_prefix(prefix, profile)
+    chat = (
+        Route(f"{prefix}/chat/completions", router.chat_or_list, methods=["POST", "GET"])
+        if router.faults.lists
+        else Route(f"{prefix}/chat/completions", router.chat, methods=["POST"])
+    )
     app = Starlette(
         routes=[
-            Route(f"{prefix}/chat/completions", router.chat, methods=["POST"]),
+            chat,
             Route(f"{prefix}/models", router.models, methods=["GET"]),
             Route(f"{prefix}/models/{{model:path}}", router.model, methods=["GET"]),
         ],
         exception_handlers={HTTPException: router.http_error, Exception: router.http_error},
-        middleware=[Middleware(_EchoRequestId)],
+        middleware=[Middleware(_DropSpoiled), Middleware(_EchoRequestId)],
     )
     app.state.faults = router.faults.names
+    app.state.variants = router.faults.variant_names
     return app

@@ -33,7 +33,8 @@ from conformance._schemas import load_schema
 
 __all__ = ["KEEPALIVE", "Dialect"]
 
-#: The comment OpenRouter sends while a stream waits for its first token (spec.md §6.2).
+#: The comment OpenRouter sends while a stream waits for its first token
+#: (https://openrouter.ai/docs/api-reference/streaming).
 KEEPALIVE: Final = b": OPENROUTER PROCESSING\n\n"
 
 #: Reasoning fields, by the extension path a profile lists, and the request parameter asking.
@@ -110,7 +111,8 @@ class Dialect:
         self, status: int, message: str, kind: str, param: str | None, code: str | None
     ) -> dict[str, Any]:
         """The error object (what goes under ``"error"``)."""
-        if self.error_code == "status":  # {code: number, message, metadata?} (spec.md §6.1)
+        if self.error_code == "status":  # {code: number, message, metadata?}: OpenRouter's
+            # https://openrouter.ai/docs/api-reference/errors-and-debugging
             details = {"error_type": code or kind, **({"param": param} if param else {})}
             return {"code": status, "message": message, "metadata": details}
         return {"message": message, "type": kind, "param": param, "code": code}

@@ -1,73 +1,48 @@
 """The catalogue of faults: each one realistic deviation of a real server, on request.
 
-A :class:`Fault` is a name, a one-line description, the checks it trips, and hooks at the stage
-where the deviation lives (the router calls them in this order):
+A :class:`Fault` is a :class:`~conformance.reference._behaviour.Behaviour` (a name, a one-line
+description, hooks at the stage where the deviation lives) with the checks it trips and, for
+most, the public bug report of a real server that shows it (``evidence``).
 
-``bypass``       skip a step: request validation, or the key check
-``params``       how the request is read (a server that ignores ``n``, the cap, ``tool_choice``…)
-``completion``   what the model produced (finish reasons, usage, content)
-``body``         the chat.completion object of a non-streamed answer
-``events``       the chunks of a stream, as a list of dicts and raw data strings
-``frames``       the bytes of each SSE event
-``error``        an error answer: status, body, headers
-``media_type``   the Content-Type of every answer
-
-Most come from spec.md §8 (the item is in the description); the rest are the deviations the
-checks exist for. :class:`FaultSet` applies a selection in catalogue order.
+:class:`FaultSet` applies a selection of faults and legal variants
+(:mod:`conformance.reference._variants`): variants first, then faults, each in catalogue order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from dataclasses import KW_ONLY, dataclass
+from typing import Final
 
 from conformance._errors import ConfigError
 from conformance.reference import _hooks as hook
-from conformance.reference._hooks import (
-    BodyHook,
-    CompletionHook,
-    ErrorHook,
-    ErrorReply,
-    EventsHook,
-    FramesHook,
-    ParamsHook,
-    Turn,
-)
-from conformance.reference._model import Completion, Params
-from conformance.reference._wire import Event
+from conformance.reference import _requests as request
+from conformance.reference._behaviour import Behaviour, Behaviours
+from conformance.reference._hooks import ErrorReply, Turn
+from conformance.reference._variants import VARIANTS
 
 __all__ = ["FAULTS", "ErrorReply", "Fault", "FaultSet", "Turn"]
 
-Bypass = Literal["validation", "auth"]
-
 
 @dataclass(frozen=True, slots=True)
-class Fault:
-    """One deviation: what it is, which checks see it, and where it hooks in."""
+class Fault(Behaviour):
+    """One deviation: what it is, which checks see it, where it was seen, where it hooks in."""
 
-    name: str
-    description: str
     trips: tuple[str, ...]
-    bypass: frozenset[Bypass] = frozenset()
-    invalid_stream_as_event: bool = False  # validation errors of a stream: 200 + error event
-    params: ParamsHook | None = None
-    completion: CompletionHook | None = None
-    body: BodyHook | None = None
-    events: EventsHook | None = None
-    frames: FramesHook | None = None
-    error: ErrorHook | None = None
-    media_type: str | None = None
+    _: KW_ONLY
+    evidence: str = ""
 
 
 # --- the catalogue ------------------------------------------------------------------------------
 
 _CATALOGUE: Final = (
-    # stream framing and terminator (§8 items 1-3)
+    # stream framing and terminator
     Fault(
         "no-done",
-        "the stream ends without data: [DONE] (§8.1: ik_llama.cpp, MLC-LLM, LiteLLM)",
+        "the stream ends without data: [DONE] (ik_llama.cpp, MLC-LLM, LiteLLM)",
         ("stream.terminator",),
+        evidence="https://github.com/ikawrakow/ik_llama.cpp/issues/467, "
+        "https://github.com/mlc-ai/mlc-llm/issues/1300, https://github.com/BerriAI/litellm/issues/1255",
         events=hook.drop_done,
     ),
     Fault(
@@ -75,8 +50,9 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "missing-blank-lines",
-        "SSE events end with one newline, not a blank line (§8.2)",
+        "SSE events end with one newline, not a blank line",
         ("stream.framing", "stream.terminator"),
+        evidence="https://github.com/acheong08/ChatGPT-to-API/issues/14",
         frames=hook.single_newlines,
     ),
     Fault(
@@ -94,8 +70,9 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "wrong-chunk-object",
-        'chunks say object "text_completion" (§8.3: TGI)',
+        'chunks say object "text_completion" (TGI)',
         ("stream.chunk_schema",),
+        evidence="https://github.com/huggingface/text-generation-inference/pull/1648",
         events=hook.on_chunks(hook.wrong_object),
     ),
     Fault(
@@ -106,59 +83,67 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "azure-metadata-chunk",
-        "a first chunk with empty id/object/model and created 0 "
-        "(§8.24: Azure content-filter metadata)",
+        "a first chunk with empty id/object/model and created 0 (Azure content-filter metadata)",
         ("stream.chunk_schema", "stream.identity"),
+        evidence="https://github.com/Azure/azure-sdk-for-go/issues/21086",
         events=hook.metadata_chunk,
     ),
-    # chunk identity (§8 items 4-6, 23)
+    # chunk identity
     Fault(
         "id-changes",
-        "the chunk id changes on every chunk (§8.4: Foundry Local chat.id.N)",
+        "the chunk id changes on every chunk (Foundry Local chat.id.N)",
         ("stream.identity",),
+        evidence="https://github.com/microsoft/foundry-local/issues/144",
         events=hook.on_chunks(hook.changing_id),
     ),
     Fault(
         "index-counter",
-        "choices[].index counts tokens instead of naming the choice (§8.5: TGI)",
+        "choices[].index counts tokens instead of naming the choice (TGI)",
         ("choices.index", "choices.count", "stream.finish_reason"),
+        evidence="https://github.com/huggingface/text-generation-inference/pull/1648",
         events=hook.on_chunks(hook.index_counter),
     ),
     Fault(
         "n-multiplexed",
-        "with n > 1, every choice is streamed as index 0 (§8.6: SGLang)",
+        "with n > 1, every choice is streamed as index 0 (SGLang)",
         ("choices.count", "stream.finish_reason"),
+        evidence="https://github.com/sgl-project/sglang/issues/2912",
         events=hook.on_entries(hook.index_zero),
     ),
     Fault(
         "role-every-delta",
-        'every delta repeats role "assistant" (§8.23: OpenRouter, TGI)',
+        'every delta repeats role "assistant" (OpenRouter, TGI)',
         ("stream.role",),
+        evidence="https://github.com/huggingface/text-generation-inference/issues/2794",
         events=hook.on_entries(hook.role_always),
     ),
     Fault(
         "no-finish-reason",
-        "finish_reason is never set (§8.16)",
+        "finish_reason is never set",
         ("stream.finish_reason", "response.schema"),
+        evidence="https://github.com/alfredapp/openai-workflow/pull/52",
         completion=hook.finish(None, None),
     ),
-    # usage (§8 items 7-9)
+    # usage
     Fault(
         "ignore-include-usage",
-        "stream_options.include_usage is ignored: no usage chunk (§8.7: Ollama)",
+        "stream_options.include_usage is ignored: no usage chunk (Ollama)",
         ("stream.usage.requested",),
+        evidence="https://github.com/ollama/ollama/issues/4448",
         params=hook.on_params(include_usage=False),
     ),
     Fault(
         "usage-on-finish-chunk",
-        "the usage rides on the finish chunk, not a choices: [] chunk (§8.8: llama.cpp)",
+        "the usage rides on the finish chunk, not a choices: [] chunk (llama.cpp)",
         ("stream.usage.requested",),
+        evidence="https://github.com/ggml-org/llama.cpp/pull/15444",
         events=hook.usage_on_finish,
     ),
     Fault(
         "usage-every-chunk",
-        "every chunk carries usage, requested or not (§8.9: tt-inference-server)",
+        "every chunk carries usage, requested or not (tt-inference-server)",
         ("stream.usage.unrequested",),
+        evidence="https://github.com/tenstorrent/tt-inference-server/issues/632",
         events=hook.usage_everywhere,
     ),
     Fault(
@@ -169,15 +154,17 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "empty-success",
-        'an empty message, zero usage and finish_reason "stop" (§8.20: Ollama)',
+        'an empty message, zero usage and finish_reason "stop" (Ollama)',
         ("response.empty_success",),
+        evidence="https://github.com/ollama/ollama/issues/13371",
         completion=hook.empty_success,
     ),
-    # tool calls (§8 items 10-15)
+    # tool calls
     Fault(
         "arguments-object",
-        "function.arguments is a JSON object, not a string (§8.10: TGI; non-streamed answers)",
+        "function.arguments is a JSON object, not a string (TGI; non-streamed answers)",
         ("response.schema",),
+        evidence="https://github.com/huggingface/text-generation-inference/issues/2461",
         body=hook.arguments_object,
     ),
     Fault(
@@ -188,26 +175,31 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "tool-calls-delta-object",
-        "delta.tool_calls is one object, not an array (§8.11: TGI)",
+        "delta.tool_calls is one object, not an array (TGI)",
         ("stream.chunk_schema",),
+        evidence="https://github.com/huggingface/text-generation-inference/issues/2794",
         events=hook.on_entries(hook.delta_object),
     ),
     Fault(
         "tool-call-index-missing",
-        "streamed tool-call fragments carry no index (§8.12: Ollama)",
+        "streamed tool-call fragments carry no index (Ollama)",
         ("stream.chunk_schema", "tool_calls.finish_reason"),
+        evidence="https://github.com/ollama/ollama/issues/7881",
         events=hook.no_call_index,
     ),
     Fault(
         "tool-call-index-constant",
-        "parallel tool calls are all streamed as index 0 (§8.12: Ollama, vLLM)",
+        "parallel tool calls are all streamed as index 0 (Ollama, vLLM)",
         ("stream.tool_calls.repeat", "tool_calls.arguments"),
+        evidence="https://github.com/ollama/ollama/issues/15457, "
+        "https://github.com/InternLM/lmdeploy/issues/3412",
         events=hook.constant_call_index,
     ),
     Fault(
         "tool-call-name-repeated",
-        "every tool-call fragment repeats the id, type and name (§8.13: llama.cpp)",
+        "every tool-call fragment repeats the id, type and name (llama.cpp)",
         ("stream.tool_calls.repeat",),
+        evidence="https://github.com/ggml-org/llama.cpp/pull/13800",
         events=hook.repeat_name,
     ),
     Fault(
@@ -218,20 +210,24 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "tool-calls-dropped-in-stream",
-        'streams drop tool calls and finish with "stop" (§8.14: Ollama)',
+        'streams drop tool calls and finish with "stop" (Ollama)',
         ("tool_calls.forced",),
+        evidence="https://github.com/ollama/ollama/issues/9632",
         events=hook.drop_calls,
     ),
     Fault(
         "tool-calls-leaked-as-text",
-        "tool calls come back as <tool_call> text in the content (§8.14: vLLM)",
+        "tool calls come back as <tool_call> text in the content (vLLM)",
         ("tool_calls.forced",),
+        evidence="https://github.com/vllm-project/vllm/issues/17109",
         completion=hook.each_output(hook.leak_calls),
     ),
     Fault(
         "stop-instead-of-tool-calls",
-        'a choice that called tools finishes with "stop" (§8.15: Ollama, SGLang)',
+        'a choice that called tools finishes with "stop" (Ollama, SGLang)',
         ("tool_calls.finish_reason",),
+        evidence="https://github.com/ollama/ollama/pull/5995, "
+        "https://github.com/sgl-project/sglang/issues/2877",
         completion=hook.finish("tool_calls", "stop"),
     ),
     Fault(
@@ -246,7 +242,7 @@ _CATALOGUE: Final = (
         ("tool_calls.forced",),
         params=hook.forcing_ignored,
     ),
-    # hook.finish reasons, caps, stop sequences
+    # finish reasons, caps, stop sequences
     Fault(
         "finish-reason-eos",
         'finish_reason "eos_token" instead of "stop" (TGI native)',
@@ -273,7 +269,7 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "ignore-n",
-        "n is ignored: one choice comes back (§8.6)",
+        "n is ignored: one choice comes back",
         ("choices.count",),
         params=hook.on_params(n=1),
     ),
@@ -292,14 +288,16 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "ignore-logprobs",
-        "logprobs is ignored (§8.21: Ollama /v1)",
+        "logprobs is ignored (Ollama /v1)",
         ("logprobs.presence",),
+        evidence="https://github.com/ollama/ollama/issues/16117",
         params=hook.on_params(logprobs=False),
     ),
     Fault(
         "legacy-logprobs",
-        "logprobs in the Completions shape: tokens, token_logprobs (§8.21: vLLM)",
+        "logprobs in the Completions shape: tokens, token_logprobs (vLLM)",
         ("response.schema", "logprobs.presence"),
+        evidence="https://github.com/vllm-project/vllm/issues/3179",
         body=hook.legacy_body,
         events=hook.on_entries(hook.legacy_entry),
     ),
@@ -311,11 +309,11 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "think-in-content",
-        "reasoning comes inside the content as a <think> block (§8.22)",
+        "reasoning comes inside the content as a <think> block",
         ("reasoning.separated",),
         completion=hook.each_output(hook.think),
     ),
-    # errors (§8 items 17-19)
+    # errors
     Fault(
         "accept-invalid",
         "requests that break the request schema are answered 200",
@@ -324,20 +322,23 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "error-event-200",
-        "a stream request that fails validation gets 200 and an error event (§8.18: vLLM, SGLang)",
+        "a stream request that fails validation gets 200 and an error event (vLLM, SGLang)",
         ("errors.invalid_request",),
+        evidence="https://github.com/BerriAI/litellm/pull/32237",
         invalid_stream_as_event=True,
     ),
     Fault(
         "vllm-error-envelope",
-        'errors are top-level {"object": "error", "code": 400} (§8.17: vLLM < 0.10.1)',
+        'errors are top-level {"object": "error", "code": 400} (vLLM < 0.10.1)',
         ("errors.envelope",),
+        evidence="https://github.com/vllm-project/vllm/issues/12886",
         error=hook.vllm_envelope,
     ),
     Fault(
         "error-fields-missing",
-        "error objects lack param and give code as an integer (§8.17: llama.cpp)",
+        "error objects lack param and give code as an integer (llama.cpp)",
         ("errors.envelope_fields",),
+        evidence="https://github.com/ggml-org/llama.cpp/issues/22389",
         error=hook.llama_envelope,
     ),
     Fault(
@@ -364,72 +365,105 @@ _CATALOGUE: Final = (
         ("stream.error_event",),
         events=hook.bare_error_event,
     ),
+    # the connection
+    Fault(
+        "drop-connection",
+        "every 4th chat request (counted per server) gets no answer: the connection is closed",
+        ("transport.complete",),
+        drop=request.every(4),
+    ),
+    Fault(
+        "stream-reset",
+        "a stream's connection is closed after two chunks: no finish_reason, no [DONE]",
+        ("transport.complete", "stream.terminator"),
+        reset_after=2,
+        evidence="peer closed connection without sending complete message body: "
+        "https://github.com/chatchat-space/Langchain-Chatchat/issues/4383",
+    ),
+    Fault(
+        "malformed-json-500-close",
+        "a body that is not JSON gets a text/plain 500, and the connection is left broken "
+        "without Connection: close (the next request sent on it gets no answer)",
+        ("errors.status_code", "errors.envelope", "response.content_type"),
+        error=request.crash_on(["malformed_json"], close=True),
+        evidence="invalid JSON on a kept-alive connection kills the next request: "
+        "https://github.com/mtrudel/bandit/issues/451; a chat-completions server's keep-alive "
+        "desync after an early error: https://github.com/JustVugg/colibri/pull/610",
+    ),
+    # valid requests refused
+    Fault(
+        "valid-500",
+        "content as an array of text parts, the developer role, a json_schema response_format "
+        "or a tool without parameters: a text/plain 500 (llama.cpp, Open WebUI)",
+        ("requests.valid_accepted",),
+        refuse=request.crash_on_features,
+        evidence="https://github.com/tmc/langchaingo/issues/667, "
+        "https://github.com/open-webui/open-webui/issues/6514",
+    ),
+    Fault(
+        "refuse-edge-values",
+        "a documented edge value (temperature 0 or 2, top_p 0 or 1, top_logprobs 0 or 20, "
+        "penalties at ±2) is refused with a 400 that blames it, as open ranges are (TGI)",
+        ("requests.valid_accepted",),
+        refuse=request.refuse_edges,
+        evidence="TGI validates temperature and top_p as open ranges: "
+        "https://github.com/huggingface/text-generation-inference/blob/main/router/src/validation.rs",
+    ),
+    # platform parameters
+    Fault(
+        "platform-params-ignored",
+        "OpenAI-platform parameters (metadata, service_tier, prediction, ...) are accepted with "
+        "any value and ignored: legal under a profile that lets them be, not under OpenAI's",
+        ("params.platform_ignored",),
+        read=request.ignore_platform,
+        evidence="vLLM's request model accepts and drops them: https://github.com/vllm-project/"
+        "vllm/blob/d5dba2d7b0ab9b98096560c69db7126b54b14d79/vllm/entrypoints/openai/"
+        "chat_completion/protocol.py",
+    ),
+    Fault(
+        "platform-params-half-validated",
+        "platform parameters are type-checked and no more: metadata with 17 pairs or a "
+        "65-character key is accepted (LiteLLM 1.106.2 with metadata)",
+        ("errors.invalid_request",),
+        read=request.type_check_platform,
+        evidence="LiteLLM's proxy takes metadata as a free dict: "
+        "https://docs.litellm.ai/docs/proxy/user_keys",
+    ),
+    Fault(
+        "wrong-method-500",
+        "PUT on the chat path crashes the router: a text/plain 500",
+        ("errors.wrong_method",),
+        error=request.crash_on(["wrong_method"]),
+    ),
 )
 
 FAULTS: Final[dict[str, Fault]] = {fault.name: fault for fault in _CATALOGUE}
 
 
-class FaultSet:
-    """The faults a router was started with, applied in catalogue order."""
+class FaultSet(Behaviours):
+    """The faults and legal variants a router was started with: variants first, then faults,
+    each in catalogue order (so a fault wins where both change the same thing)."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        wanted = set(names)
+    def __init__(self, names: Iterable[str] = (), variants: Iterable[str] = ()) -> None:
+        wanted, legal = set(names), set(variants)
         unknown = sorted(wanted - set(FAULTS))
         if unknown:
             raise ConfigError(
                 f"unknown fault(s) {', '.join(unknown)}; see `conformance faults` for the list"
             )
+        unknown = sorted(legal - set(VARIANTS))
+        if unknown:
+            raise ConfigError(
+                f"unknown variant(s) {', '.join(unknown)}; see `conformance variants` for the list"
+            )
         self.faults = tuple(fault for fault in _CATALOGUE if fault.name in wanted)
+        self.variants = tuple(v for v in VARIANTS.values() if v.name in legal)
+        super().__init__((*self.variants, *self.faults))
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(fault.name for fault in self.faults)
 
-    def bypasses(self, step: Bypass) -> bool:
-        return any(step in fault.bypass for fault in self.faults)
-
     @property
-    def invalid_stream_as_event(self) -> bool:
-        return any(fault.invalid_stream_as_event for fault in self.faults)
-
-    def media_type(self, default: str) -> str:
-        for fault in self.faults:
-            if fault.media_type is not None:
-                return fault.media_type
-        return default
-
-    def params(self, params: Params) -> Params:
-        for fault in self.faults:
-            if fault.params is not None:
-                params = fault.params(params)
-        return params
-
-    def completion(self, completion: Completion, params: Params) -> Completion:
-        for fault in self.faults:
-            if fault.completion is not None:
-                completion = fault.completion(completion, params)
-        return completion
-
-    def body(self, body: dict[str, Any], turn: Turn) -> dict[str, Any]:
-        for fault in self.faults:
-            if fault.body is not None:
-                body = fault.body(body, turn)
-        return body
-
-    def events(self, events: list[Event], turn: Turn) -> list[Event]:
-        for fault in self.faults:
-            if fault.events is not None:
-                events = fault.events(events, turn)
-        return events
-
-    def frames(self, frames: list[bytes]) -> list[bytes]:
-        for fault in self.faults:
-            if fault.frames is not None:
-                frames = fault.frames(frames)
-        return frames
-
-    def error(self, reply: ErrorReply) -> ErrorReply:
-        for fault in self.faults:
-            if fault.error is not None:
-                reply = fault.error(reply)
-        return reply
+    def variant_names(self) -> tuple[str, ...]:
+        return tuple(variant.name for variant in self.variants)

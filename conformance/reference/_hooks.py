@@ -1,9 +1,10 @@
-"""The deviations themselves: the small functions the faults' hooks are made of.
+"""The deviations themselves: the small functions the hooks of faults and variants are made of.
 
-Each works on one stage of an answer (see :mod:`conformance.reference._faults`): the request as
-read (:class:`Params`), the model's :class:`Completion`, the chat.completion body, the list of
-stream events, the encoded frames, or an :class:`ErrorReply`. Event hooks change the chunks the
-renderer built for this answer in place and return the list.
+Each works on one stage of an answer (see :mod:`conformance.reference._behaviour`): the request's
+number, its body before validation, the valid request as it arrives (:class:`Arrival`), the
+request as read (:class:`Params`), the model's :class:`Completion`, the chat.completion body, the
+list of stream events, the encoded frames, or an :class:`ErrorReply`. Event hooks change the
+chunks the renderer built for this answer in place and return the list.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from conformance._profile import Profile
 from conformance.reference._model import (
     Completion,
     Output,
@@ -38,13 +40,49 @@ class Turn:
 
 @dataclass(frozen=True, slots=True)
 class ErrorReply:
-    """An error answer before it is sent."""
+    """An error answer before it is sent: a JSON body, or text sent as text/plain.
+
+    ``cause`` says which step refused the request (``malformed_json``, ``invalid``,
+    ``wrong_method``, ``unknown_model``, ``throttled``, ...), so a hook need not read the body;
+    ``close`` leaves the connection unusable after this answer, without ``Connection: close``.
+    """
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    cause: str = ""
+    close: bool = False
 
 
+ErrorObject = Callable[[int, str, str, "str | None", "str | None"], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A valid chat request as it arrives, before the model sees it."""
+
+    number: int  # its ordinal among the chat requests this router was sent
+    body: Mapping[str, Any]
+    profile: Profile
+    error: ErrorObject  # the profile's error object: (status, message, type, param, code)
+
+    def refusal(
+        self,
+        status: int,
+        message: str,
+        *,
+        kind: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ErrorReply:
+        body = {"error": self.error(status, message, kind, param, code)}
+        return ErrorReply(status, body, dict(headers or {}), cause="refused")
+
+
+DropHook = Callable[[int], bool]
+ReadHook = Callable[[dict[str, Any], Profile], dict[str, Any]]
+RefuseHook = Callable[[Arrival], "ErrorReply | None"]
 ParamsHook = Callable[[Params], Params]
 CompletionHook = Callable[[Completion, Params], Completion]
 BodyHook = Callable[[dict[str, Any], Turn], dict[str, Any]]

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from conformance._errors import ConfigError, ConformanceError
 from conformance._profile import DEFAULT_PROFILE
 from conformance.reference._app import create_app, route_prefix
+from conformance.reference._connections import tracked
 
 __all__ = ["listen", "run_server", "serve_in_thread"]
 
@@ -46,6 +48,8 @@ def _config(app: ASGIApp, *, quiet: bool) -> uvicorn.Config:
         app,
         lifespan="off",
         ws="none",
+        # Connections registered, so the faults that break a connection can reach it.
+        http=tracked(AutoHTTPProtocol),
         log_level="warning" if quiet else "info",
         # In a thread, leave the host's logging alone; in the foreground, uvicorn's own.
         log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
@@ -64,6 +68,7 @@ def serve_in_thread(
     app: ASGIApp | None = None,
     *,
     faults: tuple[str, ...] | list[str] = (),
+    variants: tuple[str, ...] | list[str] = (),
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
     prefix: str | None = None,
@@ -76,7 +81,9 @@ def serve_in_thread(
     ready when the block starts and stopped when it ends.
     """
     prefix = route_prefix(prefix, profile)
-    app = app or create_app(faults=faults, api_key=api_key, profile=profile, prefix=prefix)
+    app = app or create_app(
+        faults=faults, variants=variants, api_key=api_key, profile=profile, prefix=prefix
+    )
     sock = listen(host, 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(_config(app, quiet=True))
@@ -102,6 +109,7 @@ def run_server(
     host: str = "127.0.0.1",
     port: int = 8000,
     faults: tuple[str, ...] | list[str] = (),
+    variants: tuple[str, ...] | list[str] = (),
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
     prefix: str | None = None,
@@ -110,12 +118,16 @@ def run_server(
     """Serve the router in the foreground until interrupted (Ctrl-C), at ``prefix`` (by default
     the path the profile's page documents)."""
     prefix = route_prefix(prefix, profile)
-    app = create_app(faults=faults, api_key=api_key, profile=profile, prefix=prefix)
+    app = create_app(
+        faults=faults, variants=variants, api_key=api_key, profile=profile, prefix=prefix
+    )
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1], prefix)
     named = ", ".join(app.state.faults) or "none (compliant)"
     announce(f"reference router at {url}  model: reference-model  profile: {profile}")
     announce(f"faults: {named}  key: {'required' if api_key else 'not checked'}")
+    if app.state.variants:
+        announce(f"legal variants: {', '.join(app.state.variants)}")
     try:
         uvicorn.Server(_config(app, quiet=False)).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on

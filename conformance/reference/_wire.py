@@ -1,6 +1,7 @@
 """How a completion goes on the wire: a chat.completion body, a chunk stream, an error body.
 
-Each function renders the compliant shape (OpenAI's, spec.md §3–§5); faults transform what these
+Each function renders the compliant shape (OpenAI's openapi spec,
+https://github.com/openai/openai-openapi/blob/f85dbe2/openapi.yaml); faults transform what these
 return. A stream is first a list of :data:`Event` values (a chunk as a dict, or the raw data text
 such as ``"[DONE]"``), then a list of frames (the bytes of each SSE event), so that a fault can
 act at either level.
