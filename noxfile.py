@@ -52,6 +52,16 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_checks.py", *session.posargs)
 
 
+@nox.session
+def invariants(session: nox.Session) -> None:
+    """Every fault caught, no legal variant with a MUST finding, every profile conformant to its
+    own emulation: whole runs at ten seeds each (the default test run tries one)."""
+    session.install(".[test]")
+    session.run(
+        "pytest", "tests/test_invariants.py", "-q", *session.posargs, env={"CONFORMANCE_SEEDS": "10"}
+    )
+
+
 INTEROP = Path("tests/interop")
 
 

@@ -369,7 +369,7 @@ _CATALOGUE: Final = (
     Fault(
         "drop-connection",
         "every 4th chat request (counted per server) gets no answer: the connection is closed",
-        ("transport.complete",),
+        ("transport.persistent",),
         drop=request.every(4),
     ),
     Fault(
