@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -185,11 +185,21 @@ def valid_requests(
     return _plan(profile.request_schema).valid(model, stream, frozenset(exclude))
 
 
-def invalid_requests(profile: Profile, *, model: str) -> SearchStrategy[InvalidRequest]:
-    """Valid requests with one constraint broken, each naming the field and the rule."""
+def invalid_requests(
+    profile: Profile, *, model: str, exclude: Collection[str] = frozenset()
+) -> SearchStrategy[InvalidRequest]:
+    """Valid requests with one constraint broken, each naming the field and the rule.
+
+    ``exclude`` names top-level parameters never broken, nor sent (e.g. ones the target ignores):
+    a mutation that sets, removes or relies on one of them is not drawn.
+    """
     plan = _plan(profile.request_schema)
-    base = plan.valid(model, None, frozenset())
-    every = st.sampled_from(plan.mutations)
+    left_out = frozenset(exclude)
+    base = plan.valid(model, None, left_out)
+    allowed = [m for m in plan.mutations if not m.parameters & left_out]
+    if not allowed:
+        return st.nothing()
+    every = st.sampled_from(allowed)
 
     @st.composite
     def broken(draw: DrawFn) -> InvalidRequest:
@@ -246,6 +256,10 @@ class _Plan:
 
     def prop(self, name: str) -> str:
         return f"{self.root}/properties/{name}"
+
+    @staticmethod
+    def validator_at(ref: str) -> SchemaValidator:
+        return validator(ref)
 
     # -- valid requests ------------------------------------------------------------------------
 
