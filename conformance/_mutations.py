@@ -92,6 +92,12 @@ class Mutation:
     _union: int = _field(repr=False, compare=False)
     _protect: frozenset[str] = _field(repr=False, compare=False)
     _prepare: _Prepare | None = _field(repr=False, compare=False)
+    _location: str = _field(default="", repr=False, compare=False)
+
+    @property
+    def location(self) -> str:
+        """The schema location holding the broken keyword (the ``then`` of a type switch, say)."""
+        return self._location or self._trail[-1].ref
 
     @property
     def parameters(self) -> frozenset[str]:
@@ -196,6 +202,7 @@ class MutationBuilder:
         union: int = 0,
         protect: frozenset[str] = frozenset(),
         prepare: _Prepare | None = None,
+        location: str = "",
     ) -> Mutation:
         field = _template([*(s.segment for s in trail), *extra])
         return Mutation(
@@ -210,6 +217,7 @@ class MutationBuilder:
             union,
             protect,
             prepare,
+            location,
         )
 
     def _walk(self, found: list[Mutation], ref: str, trail: tuple[Step, ...], union: int) -> None:
@@ -224,7 +232,9 @@ class MutationBuilder:
 
         def add(suffix: str, rule: str, description: str, edit: _Edit) -> None:
             found.append(
-                self._mutation(f"{path}.{suffix}", trail, rule, description, edit, union=union)
+                self._mutation(
+                    f"{path}.{suffix}", trail, rule, description, edit, union=union, location=ref
+                )
             )
 
         types = declared_types(schema)
