@@ -176,7 +176,7 @@ def _simplest(strategy: SearchStrategy[Any]) -> Any:
 
 @dataclass(slots=True)
 class _Edge:
-    bound: str
+    bounds: tuple[str, ...]
     top: str
     value: Any
 
@@ -189,6 +189,7 @@ class _Builder:
         self.validator = plan.validator
         caps = [n for n in _TOKEN_LIMITS if n in self.core]
         self.cap = caps[0] if caps else None
+        self.named: _Edge | None = None
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -380,7 +381,7 @@ class _Builder:
                 continue
             texts = {"system": "Be brief.", "developer": "Be brief.", "assistant": "Hello."}
             messages = [{"role": r, "content": texts.get(r, PROMPT)} for r in shape]
-            edges.append(_Edge(bound_id, "messages", messages))
+            edges.append(_Edge((bound_id,), "messages", messages))
             sent |= set(shape)
         unsent = [r for r in roles if r not in sent]
         side = f"conversations with {sorted(sent)}"
@@ -395,8 +396,13 @@ class _Builder:
         if mutation.rule == "offeredTool":
             if "tools" not in self.core:
                 return [], "not sent: tools are not among the parameters"
+            side = "a choice naming the offered tool"
             named = {"type": "function", "function": {"name": TOOL["function"]["name"]}}
-            return [_Edge(bound_id, "tool_choice", named)], "a choice naming the offered tool"
+            if self.named is not None:
+                self.named.bounds += (bound_id,)  # one request is the valid side of both
+                return [], side
+            self.named = _Edge((bound_id,), "tool_choice", named)
+            return [self.named], side
         if mutation.rule == "dependency":
             return [], "kept by every edge of the rule's subject"
         return [], "each property alone, by the edges of its own bounds"
@@ -406,14 +412,14 @@ class _Builder:
         top = str(mutation.trail[0].segment)
         below = mutation.trail[1:]
         if not below:
-            return _Edge(bound_id, top, value)
+            return _Edge((bound_id,), top, value)
         path = [step.segment for step in below]
         strategy = self.plan.compiler.compile(self.plan.prop(top))
         try:
             found = find(strategy, lambda v: _at(v, path) == value, settings=_SIMPLEST)
         except (NoSuchExample, Unsatisfiable):
             return None
-        return _Edge(bound_id, top, found)
+        return _Edge((bound_id,), top, found)
 
     # -- packing -------------------------------------------------------------------------------
 
@@ -432,9 +438,10 @@ class _Builder:
                 groups.append([edge])
         cases = []
         for group in groups:
-            parts = tuple(ValidCase(self.request_with([e]), (e.bound,)) for e in group)
+            parts = tuple(ValidCase(self.request_with([e]), e.bounds) for e in group)
+            bounds = tuple(b for e in group for b in e.bounds)
             request = self.request_with(group)
-            cases.append(ValidCase(request, tuple(e.bound for e in group), parts))
+            cases.append(ValidCase(request, bounds, parts if len(parts) > 1 else ()))
         return cases
 
     def fits(self, group: Sequence[_Edge], edge: _Edge) -> bool:
@@ -449,6 +456,9 @@ class _Builder:
     def request_with(self, group: Sequence[_Edge]) -> dict[str, Any]:
         request = self.base()
         for edge in group:
+            other_cap = edge.top in _TOKEN_LIMITS and self.cap in request and self.cap != edge.top
+            if other_cap and self.cap not in self.plan.required:
+                del request[str(self.cap)]  # one token cap at a time
             request[edge.top] = copy.deepcopy(edge.value)
         return self.complete(request)
 

@@ -105,7 +105,8 @@ PARAMETERS: Final[Mapping[str, Tweak]] = {
     "function_call": Tweak(skip=True, why="deprecated in favour of tool_choice"),
 }
 
-_BASE: Final = "request.json#/$defs"
+_BASE_FILE: Final = "request.json#"
+_BASE: Final = f"{_BASE_FILE}/$defs"
 
 #: Schema locations below the top level (in the base contract, ``request.json``): what valid
 #: requests draw there, and why.
@@ -242,7 +243,11 @@ class _Plan:
         self.root = request_ref if "#" in request_ref else f"{request_ref}#"
         self.validator = validator(request_ref)
         tweaks = {self.prop(name): tweak for name, tweak in PARAMETERS.items()}
-        self.compiler = SchemaCompiler({**NESTED, **tweaks})
+        # A profile's request schema is the base document with its overlay applied, with the
+        # base's $defs layout (see conformance._compose): the nested policy applies there too.
+        document = self.root.split("#", 1)[0]
+        nested = {key.replace(_BASE_FILE, f"{document}#", 1): t for key, t in NESTED.items()}
+        self.compiler = SchemaCompiler({**nested, **tweaks})
         schema = self.compiler.schema(self.root)
         self.properties: tuple[str, ...] = tuple(schema.get("properties", {}))
         self.required: tuple[str, ...] = tuple(schema.get("required", ()))
