@@ -71,10 +71,11 @@ _FAMILIES: Final = {
 #: Stop sequences a short greeting never contains, so that a stop edge does not cut the answer.
 _STOPS: Final = ("<|zq1|>", "<|zq2|>", "<|zq3|>", "<|zq4|>", "<|zq5|>", "<|zq6|>")
 #: A tool for requests that need one offered; its function name is what a named choice names.
-TOOL: Final = {
+_TOOL_NAME: Final = "get_weather"
+TOOL: Final[Mapping[str, Any]] = {
     "type": "function",
     "function": {
-        "name": "get_weather",
+        "name": _TOOL_NAME,
         "description": "The weather in a city.",
         "parameters": {
             "type": "object",
@@ -375,7 +376,8 @@ class _Builder:
 
     def role_edges(self, bound_id: str, roles: Sequence[Any]) -> tuple[list[_Edge], str]:
         """Roles are covered by conversations: the shapes valid requests send."""
-        edges, sent = [], set()
+        edges: list[_Edge] = []
+        sent: set[str] = set()
         for shape in CONVERSATIONS:
             if not all(role in roles for role in shape) or set(shape) <= sent:
                 continue
@@ -397,7 +399,7 @@ class _Builder:
             if "tools" not in self.core:
                 return [], "not sent: tools are not among the parameters"
             side = "a choice naming the offered tool"
-            named = {"type": "function", "function": {"name": TOOL["function"]["name"]}}
+            named = {"type": "function", "function": {"name": _TOOL_NAME}}
             if self.named is not None:
                 self.named.bounds += (bound_id,)  # one request is the valid side of both
                 return [], side
