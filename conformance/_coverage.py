@@ -157,12 +157,38 @@ class CoveragePlan:
 
 
 def coverage_plan(
-    profile: Profile, model: str, *, exclude: frozenset[str] = frozenset()
+    profile: Profile,
+    model: str,
+    *,
+    exclude: frozenset[str] = frozenset(),
+    max_requests: int | None = None,
 ) -> CoveragePlan:
     """The plan for ``profile``: its core parameters are those not in ``profile.may_ignore``
-    nor in ``exclude`` (parameters the caller must not send)."""
+    nor in ``exclude`` (parameters the caller must not send).
+
+    ``max_requests`` bounds the plan: when the whole plan is larger (a target that implements
+    every platform parameter makes them all core), the type violations of values *below* a
+    parameter go first, deepest first (``web_search_options.user_location.approximate.city``
+    before ``stop[]``): the parameter's own type, its ranges, enums and required properties stay.
+    The bounds they covered stay in :attr:`CoveragePlan.bounds`, so the report counts them as
+    documented and not covered.
+    """
     skipped = frozenset(profile.may_ignore) | frozenset(exclude)
-    return _build(profile.request_schema, model, skipped)
+    plan = _build(profile.request_schema, model, skipped)
+    if max_requests is None or plan.requests <= max_requests:
+        return plan
+    nested = sorted(
+        (c for c in plan.invalid if c.rule == "type" and _depth(c.field) > 1),
+        key=lambda c: -_depth(c.field),
+    )
+    dropped = {id(c) for c in nested[: plan.requests - max_requests]}
+    kept = tuple(c for c in plan.invalid if id(c) not in dropped)
+    return CoveragePlan(plan.bounds, kept, plan.valid)
+
+
+def _depth(field: str) -> int:
+    """How far below the request a value is: ``$.stop`` 1, ``$.stop[0]`` 2."""
+    return field.count(".") + field.count("[")
 
 
 @functools.cache

@@ -385,3 +385,27 @@ def test_random_valid_requests_keep_the_cross_field_rules(name: str) -> None:
             assert request["logprobs"] is True
 
     check()
+
+
+def test_a_bounded_plan_drops_nested_type_violations_first_and_says_so() -> None:
+    everything = dataclasses.replace(load_profile("openrouter"), may_ignore=MappingProxyType({}))
+    whole = coverage_plan(everything, MODEL)
+    assert whole.requests > BUDGET - TARGETED - RANDOM  # every platform parameter is core
+    limit = BUDGET - TARGETED - RANDOM
+    bounded = coverage_plan(everything, MODEL, max_requests=limit)
+    assert bounded.bounds == whole.bounds  # documented, whether covered or not
+    gone = {c.bound for c in whole.invalid} - {c.bound for c in bounded.invalid}
+    nested_types = {
+        c.bound
+        for c in whole.invalid
+        if c.rule == "type" and c.field.count(".") + c.field.count("[") > 1
+    }
+    assert gone
+    assert gone <= nested_types
+    # As many as the limit needs, or all of them when even that is not enough.
+    assert bounded.requests == limit or gone == nested_types
+    assert {"temperature.maximum", "stop.maxItems", "tools.type"} <= {
+        c.bound for c in bounded.invalid
+    }
+    # Room enough: nothing is dropped.
+    assert coverage_plan(everything, MODEL, max_requests=1000) == whole

@@ -101,7 +101,8 @@ def test_a_valid_request_never_loses_the_tool_its_choice_names() -> None:
     }
     # Without the class, the same shrink drops tools: the predicate is what prevents it.
     loose, _ = shrink(FORCED, admissible=lambda b: True, still_fails=still_fails, budget=50)
-    assert "tools" not in loose and "tool_choice" in loose
+    assert "tools" not in loose
+    assert "tool_choice" in loose
 
 
 def test_an_invalid_request_keeps_exactly_its_violation() -> None:
