@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -105,7 +105,8 @@ PARAMETERS: Final[Mapping[str, Tweak]] = {
     "function_call": Tweak(skip=True, why="deprecated in favour of tool_choice"),
 }
 
-_BASE: Final = "request.json#/$defs"
+_BASE_FILE: Final = "request.json#"
+_BASE: Final = f"{_BASE_FILE}/$defs"
 
 #: Schema locations below the top level (in the base contract, ``request.json``): what valid
 #: requests draw there, and why.
@@ -185,11 +186,21 @@ def valid_requests(
     return _plan(profile.request_schema).valid(model, stream, frozenset(exclude))
 
 
-def invalid_requests(profile: Profile, *, model: str) -> SearchStrategy[InvalidRequest]:
-    """Valid requests with one constraint broken, each naming the field and the rule."""
+def invalid_requests(
+    profile: Profile, *, model: str, exclude: Collection[str] = frozenset()
+) -> SearchStrategy[InvalidRequest]:
+    """Valid requests with one constraint broken, each naming the field and the rule.
+
+    ``exclude`` names top-level parameters never broken, nor sent (e.g. ones the target ignores):
+    a mutation that sets, removes or relies on one of them is not drawn.
+    """
     plan = _plan(profile.request_schema)
-    base = plan.valid(model, None, frozenset())
-    every = st.sampled_from(plan.mutations)
+    left_out = frozenset(exclude)
+    base = plan.valid(model, None, left_out)
+    allowed = [m for m in plan.mutations if not m.parameters & left_out]
+    if not allowed:
+        return st.nothing()
+    every = st.sampled_from(allowed)
 
     @st.composite
     def broken(draw: DrawFn) -> InvalidRequest:
@@ -232,7 +243,11 @@ class _Plan:
         self.root = request_ref if "#" in request_ref else f"{request_ref}#"
         self.validator = validator(request_ref)
         tweaks = {self.prop(name): tweak for name, tweak in PARAMETERS.items()}
-        self.compiler = SchemaCompiler({**NESTED, **tweaks})
+        # A profile's request schema is the base document with its overlay applied, with the
+        # base's $defs layout (see conformance._compose): the nested policy applies there too.
+        document = self.root.split("#", 1)[0]
+        nested = {key.replace(_BASE_FILE, f"{document}#", 1): t for key, t in NESTED.items()}
+        self.compiler = SchemaCompiler({**nested, **tweaks})
         schema = self.compiler.schema(self.root)
         self.properties: tuple[str, ...] = tuple(schema.get("properties", {}))
         self.required: tuple[str, ...] = tuple(schema.get("required", ()))
@@ -246,6 +261,10 @@ class _Plan:
 
     def prop(self, name: str) -> str:
         return f"{self.root}/properties/{name}"
+
+    @staticmethod
+    def validator_at(ref: str) -> SchemaValidator:
+        return validator(ref)
 
     # -- valid requests ------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from conformance._cross_field import OFFERED_TOOL, named_tools, offered_tools
 from conformance._paths import jpath
 from conformance._strategies import declared_types, has_type, words
 
@@ -90,6 +92,23 @@ class Mutation:
     _union: int = _field(repr=False, compare=False)
     _protect: frozenset[str] = _field(repr=False, compare=False)
     _prepare: _Prepare | None = _field(repr=False, compare=False)
+    _location: str = _field(default="", repr=False, compare=False)
+
+    @property
+    def location(self) -> str:
+        """The schema location holding the broken keyword (the ``then`` of a type switch, say)."""
+        return self._location or self._trail[-1].ref
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        """The top-level parameters the mutation sets, removes or relies on: the broken one, and
+        the other side of a cross-field rule."""
+        return frozenset({str(self._trail[0].segment), *self._protect})
+
+    @property
+    def trail(self) -> tuple[Step, ...]:
+        """The path from the request down to the broken value, with the schema of each step."""
+        return self._trail
 
     def apply(self, request: Mapping[str, Any], draw: Draw) -> InvalidRequest:
         """Break a copy of the valid ``request``; ``draw`` supplies any value it needs."""
@@ -100,6 +119,10 @@ class Mutation:
         self._edit(parent, key, draw)
         top = self._trail[0].segment
         self._builder.plan.fix(broken, draw, protected=self._protect | {str(top)}, drop=False)
+        if top != "tool_choice" and named_tools(broken) - offered_tools(broken):
+            # The edit took away the tool a named tool_choice names (tools[0].function removed):
+            # the choice goes too, so the request breaks one rule, the one it names.
+            del broken["tool_choice"]
         segments = [*concrete, *self._extra]
         field = jpath(*segments)
         if self._union:
@@ -162,6 +185,9 @@ class MutationBuilder:
             self._items(found, name)
         for rule in self.plan.rules:
             self._dependency(found, rule)
+        self._offered_tool(found)
+        for name in self.plan.properties:
+            self._exclusive(found, name)
         return found
 
     def _mutation(
@@ -176,6 +202,7 @@ class MutationBuilder:
         union: int = 0,
         protect: frozenset[str] = frozenset(),
         prepare: _Prepare | None = None,
+        location: str = "",
     ) -> Mutation:
         field = _template([*(s.segment for s in trail), *extra])
         return Mutation(
@@ -190,6 +217,7 @@ class MutationBuilder:
             union,
             protect,
             prepare,
+            location,
         )
 
     def _walk(self, found: list[Mutation], ref: str, trail: tuple[Step, ...], union: int) -> None:
@@ -204,7 +232,9 @@ class MutationBuilder:
 
         def add(suffix: str, rule: str, description: str, edit: _Edit) -> None:
             found.append(
-                self._mutation(f"{path}.{suffix}", trail, rule, description, edit, union=union)
+                self._mutation(
+                    f"{path}.{suffix}", trail, rule, description, edit, union=union, location=ref
+                )
             )
 
         types = declared_types(schema)
@@ -344,7 +374,7 @@ class MutationBuilder:
         wrong = self.compiler.compile(self.prop(rule.needs)).filter(
             lambda v: not rule.then.is_valid(v)
         )
-        protect = frozenset({rule.needs})
+        protect = frozenset({rule.needs, rule.subject})
         for suffix, description, edit in (
             ("without", f"removed while {rule.subject} is set", _delete),
             ("with_wrong", f"a value {rule.subject} does not allow", _setting_drawn(wrong)),
@@ -358,6 +388,97 @@ class MutationBuilder:
                     edit,
                     protect=protect,
                     prepare=prepare,
+                )
+            )
+
+    def _offered_tool(self, found: list[Mutation]) -> None:
+        """Both ways to break the rule that a named ``tool_choice`` names an offered tool (see
+        :mod:`conformance._cross_field`): a name no offered tool has, and a named choice beside
+        no tools at all. Only where the schema admits a named choice."""
+        properties = self.plan.properties
+        choice_ref = self.prop("tool_choice")
+        if "tool_choice" not in properties or not self.plan.validator_at(choice_ref).is_valid(
+            _named(_UNKNOWN)
+        ):
+            return
+        trail = (Step("tool_choice", choice_ref),)
+
+        def unknown_name(parent: Any, key: Segment, draw: Draw) -> None:
+            taken = {name for _, name in offered_tools(parent)}
+            _put(parent, key, _named(_unused(taken)))
+
+        if "tools" in properties:
+            tools = self.compiler.compile(self.prop("tools")).filter(bool)
+
+            def offer(request: dict[str, Any], draw: Draw) -> None:
+                if not offered_tools(request):
+                    request["tools"] = draw(tools)
+
+            found.append(
+                self._mutation(
+                    "tool_choice.names_no_offered_tool",
+                    trail,
+                    OFFERED_TOOL,
+                    "names a function no tool in tools has",
+                    unknown_name,
+                    protect=frozenset({"tools"}),
+                    prepare=offer,
+                )
+            )
+
+        def withdraw(request: dict[str, Any], draw: Draw) -> None:
+            request.pop("tools", None)
+
+        found.append(
+            self._mutation(
+                "tool_choice.named_without_tools",
+                trail,
+                OFFERED_TOOL,
+                "names a function while the request offers no tools",
+                unknown_name,
+                protect=frozenset({"tools"}),
+                prepare=withdraw,
+            )
+        )
+
+    def _exclusive(self, found: list[Mutation], name: str) -> None:
+        """Two properties that cannot be used together: an ``anyOf`` of closed objects
+        (``additionalProperties: false``) where one property is only in one branch and another
+        only in another (OpenRouter's ``reasoning``: ``effort`` or ``max_tokens``, "Cannot be used
+        simultaneously"). The mutation sets both."""
+        ref = self.prop(name)
+        schema = self.compiler.schema(ref)
+        branches = schema.get("anyOf")
+        if not isinstance(branches, list) or len(branches) < 2:
+            return
+        if not all(
+            isinstance(b, dict) and b.get("additionalProperties") is False for b in branches
+        ):
+            return
+        owners: dict[str, list[int]] = {}
+        for i, branch in enumerate(branches):
+            for prop in branch.get("properties", {}):
+                owners.setdefault(prop, []).append(i)
+        alone = [(prop, where[0]) for prop, where in owners.items() if len(where) == 1]
+        pairs = [(a, b) for (a, i), (b, j) in itertools.combinations(alone, 2) if i != j]
+        for first, second in pairs[:1]:
+            values = st.fixed_dictionaries(
+                {
+                    first: self.compiler.compile(
+                        f"{ref}/anyOf/{owners[first][0]}/properties/{first}"
+                    ),
+                    second: self.compiler.compile(
+                        f"{ref}/anyOf/{owners[second][0]}/properties/{second}"
+                    ),
+                }
+            )
+            found.append(
+                self._mutation(
+                    f"{name}.{first}_with_{second}",
+                    (Step(name, ref),),
+                    "anyOf",
+                    f"{first} and {second} together, which cannot be used simultaneously",
+                    _setting_drawn(values),
                 )
             )
 
@@ -445,6 +566,18 @@ def _setting_drawn(values: SearchStrategy[Any]) -> _Edit:
         _put(parent, key, draw(values))
 
     return edit
+
+
+def _named(name: str) -> dict[str, Any]:
+    """A ``tool_choice`` that forces the function ``name``."""
+    return {"type": "function", "function": {"name": name}}
+
+
+def _unused(taken: set[str]) -> str:
+    """A function name not in ``taken``."""
+    return next(
+        n for n in (_UNKNOWN, *(f"{_UNKNOWN}_{i}" for i in range(len(taken) + 1))) if n not in taken
+    )
 
 
 def _without(name: str, value: dict[str, Any]) -> dict[str, Any]:

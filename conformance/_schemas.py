@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -41,6 +41,7 @@ from conformance._paths import jpath
 
 __all__ = [
     "BASE_URI",
+    "ContractRule",
     "SchemaError",
     "SchemaValidator",
     "derive",
@@ -192,22 +193,44 @@ class SchemaError:
         return f"{self.path}: {self.message} (expected {self.expected}; schema {self.schema_path})"
 
 
+ContractRule = Callable[[Any], Iterable[tuple[Sequence[int | str], SchemaError]]]
+"""A rule beside a schema, for what JSON Schema cannot state (a value that must equal another
+one, see :mod:`conformance._cross_field`): each violation of an instance, with the path of the
+offending value as parts."""
+
+
 class SchemaValidator:
-    """A compiled validator for one schema reference; get one from :func:`validator`."""
+    """A compiled validator for one schema reference; get one from :func:`validator`.
 
-    __slots__ = ("_py", "_rs", "_uri", "ref")
+    A whole request schema also carries the contract's rules beside the schema
+    (:mod:`conformance._cross_field`): :meth:`is_valid` and :meth:`explain` judge both.
+    """
 
-    def __init__(self, ref: str, uri: str, rs_validator: jsonschema_rs.Validator) -> None:
+    __slots__ = ("_py", "_rs", "_uri", "ref", "rules")
+
+    def __init__(
+        self,
+        ref: str,
+        uri: str,
+        rs_validator: jsonschema_rs.Validator,
+        rules: tuple[ContractRule, ...] = (),
+    ) -> None:
         self.ref = ref
         self._uri = uri
         self._rs = rs_validator
         self._py: Any = None
+        self.rules = rules
 
     def __repr__(self) -> str:
         return f"<SchemaValidator {self.ref!r}>"
 
     def is_valid(self, instance: Any) -> bool:
         """Whether ``instance`` (parsed JSON) is valid. Fast: jsonschema_rs."""
+        if not self._schema_valid(instance):
+            return False
+        return not any(next(iter(rule(instance)), None) for rule in self.rules)
+
+    def _schema_valid(self, instance: Any) -> bool:
         try:
             return self._rs.is_valid(instance)
         except ValueError:
@@ -229,7 +252,7 @@ class SchemaValidator:
             if key not in found:
                 found[key] = explained
                 keys[key] = _sort_key(error.absolute_path)
-        if not found and not self.is_valid(instance):
+        if not found and not self._schema_valid(instance):
             # The two engines disagree (e.g. a pattern's "$" before a trailing newline, which
             # Python's re accepts and ECMA-262 does not): explain with the Rust engine's errors.
             for rs_error in self._rs.iter_errors(instance):
@@ -238,6 +261,12 @@ class SchemaValidator:
                 if key not in found:
                     found[key] = explained
                     keys[key] = _sort_key(rs_error.instance_path)
+        for rule in self.rules:
+            for parts, explained in rule(instance):
+                key = (explained.path, explained.keyword, explained.message)
+                if key not in found:
+                    found[key] = explained
+                    keys[key] = _sort_key(parts)
         ordered = sorted(found, key=keys.__getitem__)  # sorted() is stable
         return [found[key] for key in ordered[: max(limit, 0)]]
 
@@ -268,7 +297,16 @@ def validator(ref: str) -> SchemaValidator:
         rs_validator = jsonschema_rs.validator_for({"$ref": uri}, registry=_rs_registry())
     except ValueError as exc:  # e.g. a $ref inside the schema files that does not resolve
         raise ConfigError(f"cannot compile schema {ref!r}: {exc}") from None
-    return SchemaValidator(ref, uri, rs_validator)
+    return SchemaValidator(ref, uri, rs_validator, _contract_rules(uri, name))
+
+
+def _contract_rules(uri: str, name: str) -> tuple[ContractRule, ...]:
+    """The rules beside the schema of a whole document (a fragment gets none)."""
+    if urldefrag(uri).fragment.strip("/"):
+        return ()
+    from conformance._cross_field import contract_rules  # the rules import SchemaError
+
+    return contract_rules(name, _load_raw(name))
 
 
 def _explain(error: ValidationError) -> SchemaError:

@@ -7,9 +7,13 @@ failed it loses one part at a time (an optional parameter, a message), and a ste
 the smaller request still fails that same check. Every step is a real request, so steps are
 bounded by a budget (``--max-shrinks``): against a paid endpoint, shrinking must stay cheap.
 
-A candidate must keep the original's standing against the request schema: a valid request
-must stay valid (dropping ``stream`` would orphan ``stream_options``) and an invalid one must
-stay invalid, so a refusal of the smaller request means what the original's meant.
+A candidate must stay in the original's class (:func:`same_class`), so that an answer to the
+smaller request means what the answer to the original meant: a valid request stays valid, the
+cross-field rules included (dropping ``tools`` must not leave a named ``tool_choice`` behind,
+for which no answer can pass ``tool_calls.forced``; dropping ``stream`` must not orphan
+``stream_options``); an invalid one keeps exactly its violations, each at the same place by
+the same rule, none added and none lost (dropping ``logprobs`` beside a too large
+``top_logprobs`` would add one).
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from conformance._profile import Profile
+from conformance._schemas import SchemaValidator
+
+__all__ = ["Body", "candidates", "same_class", "shrink", "violations"]
+
 Body = Mapping[str, Any]
+
+#: Enough explained violations to tell two requests apart (a shrunk request has no more).
+_EXPLAINED = 50
 
 _KEPT = frozenset({"model", "messages"})
 
@@ -33,6 +45,28 @@ def candidates(body: Body) -> Iterator[dict[str, Any]]:
     if isinstance(messages, list) and len(messages) > 2:
         for index in range(len(messages) - 1):
             yield {**body, "messages": messages[:index] + messages[index + 1 :]}
+
+
+def violations(validator: SchemaValidator, body: Body) -> frozenset[tuple[str, str, str]]:
+    """``(path, keyword, what)`` of each violation of ``body``: ``("$.temperature", "maximum",
+    "")``; at the top (``$``), ``what`` is the message, which names the missing property."""
+    if validator.is_valid(body):
+        return frozenset()
+    return frozenset(
+        (e.path, e.keyword, e.message if e.path == "$" else "")
+        for e in validator.explain(body, limit=_EXPLAINED)
+    )
+
+
+def same_class(profile: Profile, body: Body) -> Callable[[Body], bool]:
+    """Whether a candidate is in ``body``'s class under the profile's request schema and its
+    cross-field rules: valid when ``body`` is valid; else broken in exactly the same places by
+    the same rules (see the module docstring). Free: no request is sent."""
+    validator = profile.request
+    if validator.is_valid(body):
+        return validator.is_valid
+    original = violations(validator, body)
+    return lambda candidate: violations(validator, candidate) == original
 
 
 def shrink(

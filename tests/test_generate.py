@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance._cross_field import OFFERED_TOOL
 from conformance._generate import (
     CHOICES_CAP,
     CONVERSATIONS,
@@ -140,7 +141,8 @@ def _parent_required(error: SchemaError, case: InvalidRequest) -> bool:
 
 def _assert_explained(case: InvalidRequest) -> None:
     assert not PROFILE.request.is_valid(case.request), case.mutation
-    assert not PROFILE.request._python().is_valid(case.request), case.mutation
+    if case.rule != OFFERED_TOOL:  # a rule beside the schema: the schema engines cannot see it
+        assert not PROFILE.request._python().is_valid(case.request), case.mutation
     errors = PROFILE.request.explain(case.request)
     assert errors, case.mutation
     # The first error is where the violation is reported (the field, the parent object of a
@@ -176,7 +178,8 @@ def test_every_mutation_breaks_what_it_names(mutation: Mutation) -> None:
         max_examples=8,
         database=None,
         deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
+        # A wrong value for a dependency is drawn by filtering (audio: only null is wrong).
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     @given(valid_requests(PROFILE, model=MODEL), st.data())
     def check(request: dict[str, Any], data: st.DataObject) -> None:
