@@ -58,7 +58,11 @@ def invariants(session: nox.Session) -> None:
     own emulation: whole runs at ten seeds each (the default test run tries one)."""
     session.install(".[test]")
     session.run(
-        "pytest", "tests/test_invariants.py", "-q", *session.posargs, env={"CONFORMANCE_SEEDS": "10"}
+        "pytest",
+        "tests/test_invariants.py",
+        "-q",
+        *session.posargs,
+        env={"CONFORMANCE_SEEDS": "10"},
     )
 
 

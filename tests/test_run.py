@@ -136,7 +136,9 @@ def test_a_failing_generated_request_is_shrunk_within_the_budget(max_shrinks: in
     assert _fails(first, "max_tokens.respected")
     assert len(shrunk) <= max_shrinks
     assert all(j.scenario == "generated.valid (shrunk)" for j in shrunk)
-    (entry,) = [e for e in aggregate(options.replay, runner.judged) if e.check == "max_tokens.respected"]
+    (entry,) = [
+        e for e in aggregate(options.replay, runner.judged) if e.check == "max_tokens.respected"
+    ]
     shown = json.loads(entry.reproduce.split(" --data-binary ", 1)[1].strip("'"))
     if max_shrinks == 0:
         assert shown == BIG

@@ -7,12 +7,13 @@ from conformance.checks._registry import (
     REGISTRY,
     Check,
     CheckFunction,
+    Refusal,
     Violation,
     check,
     run_checks,
 )
 
-__all__ = ["REGISTRY", "Check", "CheckFunction", "Violation", "check", "run_checks"]
+__all__ = ["REGISTRY", "Check", "CheckFunction", "Refusal", "Violation", "check", "run_checks"]
 
 # The modules above register their checks when imported; keep them referenced.
 _MODULES = (errors, output, params, response, stream, tools, transport)

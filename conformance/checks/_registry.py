@@ -42,6 +42,9 @@ class Check:
     kinds: frozenset[Kind]
     function: CheckFunction
     judges_invalid_requests: bool = False  # see run_checks
+    # The features (conformance._profile.FEATURES) whose answers it judges: when a request for
+    # one of them is refused, the check has nothing to judge in that exchange.
+    features: frozenset[str] = frozenset()
 
     @cached_property
     def passed(self) -> CheckResult:
@@ -61,17 +64,28 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request for a feature refused cleanly, and what that says (the runner words it: a
+    refusal means "not offered" only when the same run's plain request was accepted)."""
+
+    feature: str
+    reason: str
+
+
 def check(
     check_id: str,
     *,
     requirement_id: str,
     kinds: Iterable[Kind],
     judges_invalid_requests: bool = False,
+    features: Iterable[str] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under a stable dotted ID; registering an ID twice is an error.
 
     ``judges_invalid_requests``: the check also judges the answer to a request that breaks the
-    request contract (see :func:`run_checks`).
+    request contract (see :func:`run_checks`). ``features``: the features whose answers it
+    judges (see :class:`Refusal`).
     """
 
     def register(function: CheckFunction) -> CheckFunction:
@@ -85,6 +99,7 @@ def check(
             frozenset(kinds),
             function,
             judges_invalid_requests,
+            frozenset(features),
         )
         return function
 
@@ -105,7 +120,11 @@ def _for_kind(kind: Kind) -> tuple[Check, ...]:
 
 
 def run_checks(
-    exchange: Exchange, profile: Profile, checks: Iterable[Check] | None = None
+    exchange: Exchange,
+    profile: Profile,
+    checks: Iterable[Check] | None = None,
+    *,
+    refusal: Refusal | None = None,
 ) -> list[CheckResult]:
     """Apply every check that fits the exchange's kind; collect every violation of every check.
 
@@ -114,6 +133,10 @@ def run_checks(
     against the request (0 choices? at most -1 tokens?) would report its consequences as
     further, false, findings. So only the checks that judge invalid requests see such an answer;
     an error answer to it is judged as every error is.
+
+    ``refusal``: the exchange answers a request for a feature, and refused it cleanly. The
+    error answer is judged as every error is (its envelope, its media type), and each check of
+    that feature is skipped with the refusal's reason: it had nothing to judge.
     """
     kind = exchange.kind
     outside = (
@@ -154,4 +177,14 @@ def run_checks(
             for v in violations
         )
         results.append(CheckResult(item.id, requirement.id, requirement.level, "failed", failures))
+    if refusal is not None and kind == "error":
+        judged = {result.check for result in results}
+        for item in REGISTRY.values() if checks is None else checks:
+            if refusal.feature in item.features and item.id not in judged:
+                requirement = item.requirement
+                results.append(
+                    CheckResult(
+                        item.id, requirement.id, requirement.level, "skipped", (), refusal.reason
+                    )
+                )
     return results

@@ -8,6 +8,7 @@ from conformance._errors import NotApplicable
 from conformance._exchange import NOT_JSON, Exchange
 from conformance._headers import retry_after_seconds
 from conformance._profile import Profile
+from conformance._tiers import only_ignorable
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import schema_violations
 
@@ -53,6 +54,14 @@ def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Vi
         raise NotApplicable("the request is valid")
     if 400 <= exchange.status < 500:
         return
+    ignorable = only_ignorable(profile, request)
+    if ignorable and exchange.status < 500:
+        # A parameter outside the core may be ignored (the profile's may_ignore, with the
+        # servers that do): that it was is a SHOULD finding, not a broken contract.
+        raise NotApplicable(
+            f"only {', '.join(sorted(ignorable))} is broken, which a target may ignore: "
+            "params.platform_ignored judges it"
+        )
     why = validator.explain(request, limit=1)
     reason = f"{why[0].path}: {why[0].message}" if why else "it breaks the request schema"
     yield Violation(

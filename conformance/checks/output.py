@@ -45,7 +45,12 @@ def _judged(exchange: Exchange, choice: Choice) -> bool:
     return not (choice.finish_reason == "stop" and _stop_sequences(exchange))
 
 
-@check("response_format.json", requirement_id="CC-FORMAT-01", kinds=("completion", "stream"))
+@check(
+    "response_format.json",
+    requirement_id="CC-FORMAT-01",
+    kinds=("completion", "stream"),
+    features=("response_format",),
+)
 def content_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With a JSON response_format, the content of a finished choice is JSON text."""
     _response_format(exchange)
@@ -67,7 +72,12 @@ def _compiled(schema_text: str) -> tuple[Any, jsonschema.protocols.Validator]:
     return jsonschema_rs.validator_for(schema), jsonschema.Draft202012Validator(schema)
 
 
-@check("response_format.schema", requirement_id="CC-FORMAT-02", kinds=("completion", "stream"))
+@check(
+    "response_format.schema",
+    requirement_id="CC-FORMAT-02",
+    kinds=("completion", "stream"),
+    features=("response_format",),
+)
 def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With a strict json_schema response_format, the content validates against that schema."""
     spec = _response_format(exchange).get("json_schema")
@@ -105,7 +115,12 @@ def _logprobs_requested(exchange: Exchange) -> bool:
     return exchange.requested.get("logprobs") is True
 
 
-@check("logprobs.presence", requirement_id="CC-LOGPROB-01", kinds=("completion", "stream"))
+@check(
+    "logprobs.presence",
+    requirement_id="CC-LOGPROB-01",
+    kinds=("completion", "stream"),
+    features=("logprobs",),
+)
 def logprobs_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Log probabilities come back exactly when requested."""
     requested = _logprobs_requested(exchange)
@@ -127,7 +142,12 @@ def logprobs_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Vi
             )
 
 
-@check("logprobs.top_logprobs", requirement_id="CC-LOGPROB-02", kinds=("completion", "stream"))
+@check(
+    "logprobs.top_logprobs",
+    requirement_id="CC-LOGPROB-02",
+    kinds=("completion", "stream"),
+    features=("logprobs",),
+)
 def top_logprobs_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With top_logprobs k, each token carries at most k alternatives, and some when k > 0."""
     k = exchange.requested.get("top_logprobs") if _logprobs_requested(exchange) else None
@@ -157,7 +177,12 @@ def _cap(exchange: Exchange) -> int:
     raise NotApplicable("no token cap was requested")
 
 
-@check("max_tokens.respected", requirement_id="CC-LIMIT-01", kinds=("completion", "stream"))
+@check(
+    "max_tokens.respected",
+    requirement_id="CC-LIMIT-01",
+    kinds=("completion", "stream"),
+    features=("max_tokens",),
+)
 def within_token_cap(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Completion tokens stay within the requested cap (per choice)."""
     cap = _cap(exchange)
@@ -174,7 +199,12 @@ def within_token_cap(exchange: Exchange, profile: Profile) -> Iterator[Violation
         )
 
 
-@check("max_tokens.length", requirement_id="CC-LIMIT-02", kinds=("completion", "stream"))
+@check(
+    "max_tokens.length",
+    requirement_id="CC-LIMIT-02",
+    kinds=("completion", "stream"),
+    features=("max_tokens",),
+)
 def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A single choice that used the whole token cap finishes with "length"."""
     cap = _cap(exchange)
@@ -199,7 +229,9 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
             )
 
 
-@check("stop.excluded", requirement_id="CC-STOP-01", kinds=("completion", "stream"))
+@check(
+    "stop.excluded", requirement_id="CC-STOP-01", kinds=("completion", "stream"), features=("stop",)
+)
 def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A stop sequence does not appear in the returned content."""
     if profile.stop_sequence != "excluded":
@@ -221,7 +253,12 @@ def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Viola
 _THINK_TAGS = ("<think>", "</think>")
 
 
-@check("reasoning.separated", requirement_id="CC-REASON-01", kinds=("completion", "stream"))
+@check(
+    "reasoning.separated",
+    requirement_id="CC-REASON-01",
+    kinds=("completion", "stream"),
+    features=("separate_reasoning",),
+)
 def reasoning_kept_apart(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """When reasoning is returned apart or separation was asked, content holds no <think> block."""
     asked = exchange.request is not None and exchange.requested.get("separate_reasoning") is True

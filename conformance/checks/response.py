@@ -173,7 +173,9 @@ def choice_indices(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         )
 
 
-@check("choices.count", requirement_id="CC-CHOICE-02", kinds=("completion", "stream"))
+@check(
+    "choices.count", requirement_id="CC-CHOICE-02", kinds=("completion", "stream"), features=("n",)
+)
 def choice_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The answer holds exactly the n choices the request asked for."""
     n = requested_n(exchange)

@@ -20,7 +20,7 @@ def _clip(text: str, size: int = 120) -> str:
     return text if len(text) <= size else text[: size - 3] + "..."
 
 
-@check("stream.content_type", requirement_id="CC-HTTP-02", kinds=("stream",))
+@check("stream.content_type", requirement_id="CC-HTTP-02", kinds=("stream",), features=("stream",))
 def content_type_is_event_stream(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A successful streamed answer is served as text/event-stream."""
     if exchange.media_type != "text/event-stream":
@@ -32,7 +32,7 @@ def content_type_is_event_stream(exchange: Exchange, profile: Profile) -> Iterat
         )
 
 
-@check("stream.framing", requirement_id="CC-STREAM-01", kinds=("stream",))
+@check("stream.framing", requirement_id="CC-STREAM-01", kinds=("stream",), features=("stream",))
 def well_framed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The event stream is UTF-8 and every event ends with a blank line."""
     stream = exchange.transcript.stream
@@ -64,7 +64,7 @@ def _runs_together(data: str) -> bool:
     return True
 
 
-@check("stream.data_json", requirement_id="CC-STREAM-02", kinds=("stream",))
+@check("stream.data_json", requirement_id="CC-STREAM-02", kinds=("stream",), features=("stream",))
 def data_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Every data payload is JSON text or the sentinel [DONE]."""
     for payload in exchange.transcript.payloads:
@@ -76,7 +76,7 @@ def data_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         yield Violation(payload.path, "JSON text or [DONE]", _clip(payload.data), message)
 
 
-@check("stream.terminator", requirement_id="CC-STREAM-03", kinds=("stream",))
+@check("stream.terminator", requirement_id="CC-STREAM-03", kinds=("stream",), features=("stream",))
 def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The stream ends with exactly one data: [DONE] and nothing after it."""
     transcript = exchange.transcript
@@ -107,7 +107,9 @@ def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         )
 
 
-@check("stream.chunk_schema", requirement_id="CC-STREAM-04", kinds=("stream",))
+@check(
+    "stream.chunk_schema", requirement_id="CC-STREAM-04", kinds=("stream",), features=("stream",)
+)
 def chunks_match_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Every JSON event other than an error is a chat.completion.chunk."""
     validator = profile.chunk
@@ -127,7 +129,7 @@ def chunks_match_schema(exchange: Exchange, profile: Profile) -> Iterator[Violat
         )
 
 
-@check("stream.identity", requirement_id="CC-STREAM-05", kinds=("stream",))
+@check("stream.identity", requirement_id="CC-STREAM-05", kinds=("stream",), features=("stream",))
 def same_identity(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """All chunks share one id and one created time."""
     chunks = exchange.transcript.dict_chunks
@@ -163,7 +165,7 @@ def _delta(choice: Mapping[str, Any]) -> Mapping[str, Any]:
     return delta if isinstance(delta, dict) else {}
 
 
-@check("stream.role", requirement_id="CC-STREAM-06", kinds=("stream",))
+@check("stream.role", requirement_id="CC-STREAM-06", kinds=("stream",), features=("stream",))
 def role_first_only(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The first delta of each choice carries role "assistant"; later deltas do not repeat it."""
     started: set[int] = set()
@@ -201,7 +203,9 @@ def _carries_output(delta: Mapping[str, Any]) -> bool:
     )
 
 
-@check("stream.finish_reason", requirement_id="CC-STREAM-07", kinds=("stream",))
+@check(
+    "stream.finish_reason", requirement_id="CC-STREAM-07", kinds=("stream",), features=("stream",)
+)
 def one_finish_per_choice(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Each choice ends with exactly one finish_reason, and nothing for it follows."""
     transcript = exchange.transcript
@@ -264,7 +268,12 @@ def _nonempty(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
-@check("stream.tool_calls.start", requirement_id="CC-STREAM-08", kinds=("stream",))
+@check(
+    "stream.tool_calls.start",
+    requirement_id="CC-STREAM-08",
+    kinds=("stream",),
+    features=("tools", "stream"),
+)
 def tool_calls_start(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Each streamed tool call starts with its id, type and name, indexed 0..k-1."""
     seen: dict[int, set[int]] = {}
@@ -304,7 +313,12 @@ def tool_calls_start(exchange: Exchange, profile: Profile) -> Iterator[Violation
             )
 
 
-@check("stream.tool_calls.repeat", requirement_id="CC-STREAM-09", kinds=("stream",))
+@check(
+    "stream.tool_calls.repeat",
+    requirement_id="CC-STREAM-09",
+    kinds=("stream",),
+    features=("tools", "stream"),
+)
 def tool_calls_not_repeated(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Later fragments of a streamed tool call do not repeat its id or name."""
     seen: dict[tuple[int, int], set[str]] = {}  # the fields each call has already carried
@@ -364,7 +378,12 @@ def _usage_placement(transcript: Transcript, *, required: bool) -> Iterator[Viol
         )
 
 
-@check("stream.usage.requested", requirement_id="CC-STREAM-10", kinds=("stream",))
+@check(
+    "stream.usage.requested",
+    requirement_id="CC-STREAM-10",
+    kinds=("stream",),
+    features=("stream_options", "stream"),
+)
 def usage_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With include_usage, exactly one usage chunk, last before [DONE], with empty choices."""
     if exchange.request is None or not _include_usage(exchange):
@@ -375,7 +394,12 @@ def usage_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Viola
     yield from _usage_placement(transcript, required=True)
 
 
-@check("stream.usage.unrequested", requirement_id="CC-STREAM-11", kinds=("stream",))
+@check(
+    "stream.usage.unrequested",
+    requirement_id="CC-STREAM-11",
+    kinds=("stream",),
+    features=("stream",),
+)
 def usage_when_unrequested(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Without include_usage, usage appears only as the profile says, and well placed."""
     if exchange.request is None or _include_usage(exchange):
@@ -403,7 +427,7 @@ def _error_object(payload: Payload) -> Any:
     return value  # `event: error` may carry the error object itself
 
 
-@check("stream.error_event", requirement_id="CC-STREAM-12", kinds=("stream",))
+@check("stream.error_event", requirement_id="CC-STREAM-12", kinds=("stream",), features=("stream",))
 def error_event_well_formed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A mid-stream error is an error object with a message, and nothing but [DONE] follows it."""
     transcript = exchange.transcript

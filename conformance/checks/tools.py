@@ -12,7 +12,12 @@ from conformance._profile import Profile
 from conformance.checks._registry import Violation, check
 
 
-@check("tool_calls.arguments", requirement_id="CC-TOOL-01", kinds=("completion", "stream"))
+@check(
+    "tool_calls.arguments",
+    requirement_id="CC-TOOL-01",
+    kinds=("completion", "stream"),
+    features=("tools",),
+)
 def arguments_are_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A tool call's arguments string is JSON text encoding an object."""
     for choice in exchange.answer.choices:
@@ -75,7 +80,12 @@ def forced_name(tool_choice: Any) -> str | None:
     return None
 
 
-@check("tool_calls.allowed", requirement_id="CC-TOOL-02", kinds=("completion", "stream"))
+@check(
+    "tool_calls.allowed",
+    requirement_id="CC-TOOL-02",
+    kinds=("completion", "stream"),
+    features=("tools",),
+)
 def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Tool calls appear only when tools are offered and allowed, and name an offered tool."""
     request = exchange.requested
@@ -123,7 +133,12 @@ def _must_call(tool_choice: Any) -> bool:
     return forced_name(tool_choice) is not None
 
 
-@check("tool_calls.forced", requirement_id="CC-TOOL-03", kinds=("completion", "stream"))
+@check(
+    "tool_calls.forced",
+    requirement_id="CC-TOOL-03",
+    kinds=("completion", "stream"),
+    features=("tools",),
+)
 def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """tool_choice "required" yields a tool call; a named choice yields a call to that tool."""
     tool_choice = exchange.requested.get("tool_choice")
@@ -149,7 +164,12 @@ def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Viola
                 )
 
 
-@check("tool_calls.finish_reason", requirement_id="CC-TOOL-04", kinds=("completion", "stream"))
+@check(
+    "tool_calls.finish_reason",
+    requirement_id="CC-TOOL-04",
+    kinds=("completion", "stream"),
+    features=("tools",),
+)
 def finish_reason_matches_calls(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A choice that ends in tool calls finishes with "tool_calls", and only such a choice does."""
     named = (

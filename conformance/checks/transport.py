@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance._errors import NotApplicable
-from conformance._exchange import Exchange
+from conformance._exchange import Exchange, Kind
 from conformance._profile import Profile
 from conformance.checks._registry import Violation, check
 
-_EVERY_KIND = ("completion", "stream", "error", "no_answer")
+_EVERY_KIND: tuple[Kind, ...] = ("completion", "stream", "error", "no_answer")
 
 
 @check(
