@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import errors, output, params, response, stream, tools, transport
+from conformance.checks import errors, output, params, requests, response, stream, tools, transport
 from conformance.checks._registry import (
     REGISTRY,
     Check,
@@ -16,4 +16,4 @@ from conformance.checks._registry import (
 __all__ = ["REGISTRY", "Check", "CheckFunction", "Refusal", "Violation", "check", "run_checks"]
 
 # The modules above register their checks when imported; keep them referenced.
-_MODULES = (errors, output, params, response, stream, tools, transport)
+_MODULES = (errors, output, params, requests, response, stream, tools, transport)
