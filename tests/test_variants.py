@@ -219,14 +219,6 @@ def test_each_variant_has_a_wire_test() -> None:
 
 # --- no MUST finding under its profile ----------------------------------------------------------
 
-#: Variants whose MUST findings are false positives of a check in this build: variant -> why.
-FALSE_POSITIVES: dict[str, str] = {
-    "wrong-method-501": (
-        "errors.status_code (MUST) expects 404 or 405 for PUT, though RFC 9110 §15.6.2 makes 501 "
-        "the answer to a method the server does not implement"
-    ),
-}
-
 
 def _must_failures(base: str, profile: str) -> dict[str, dict[str, str]]:
     """probe -> {MUST check that failed: why}."""
@@ -248,12 +240,7 @@ def _must_failures(base: str, profile: str) -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=FALSE_POSITIVES[name]))
-        if name in FALSE_POSITIVES
-        else name
-        for name in VARIANTS
-    ],
+    [name for name in VARIANTS],
 )
 def test_no_variant_raises_a_must_finding(url: Url, name: str) -> None:
     """Only what the compliant router under the same profile does not raise counts (the

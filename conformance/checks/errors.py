@@ -10,12 +10,13 @@ from conformance._headers import retry_after_seconds
 from conformance._profile import Profile
 from conformance._tiers import only_ignorable
 from conformance.checks._registry import Violation, check
-from conformance.checks.response import schema_violations
+from conformance.checks.response import judged_elsewhere, schema_violations
 
 
 @check("errors.envelope", requirement_id="CC-ERROR-01", kinds=("error",))
 def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """An error answer is a JSON object {"error": {"message": ...}}."""
+    judged_elsewhere(exchange)
     body = exchange.json
     if body is NOT_JSON:
         yield Violation(
@@ -31,6 +32,7 @@ def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
 @check("errors.envelope_fields", requirement_id="CC-ERROR-02", kinds=("error",))
 def error_fields(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The error object carries message, type, param and code as the profile documents them."""
+    judged_elsewhere(exchange)
     fields = profile.error_fields
     if fields is None:
         raise NotApplicable(f"profile {profile.id} documents no further error fields")
@@ -77,7 +79,10 @@ def documented_status(exchange: Exchange, profile: Profile) -> Iterator[Violatio
     """A request broken in a known way (no key, unknown model, ...) gets its documented status."""
     if exchange.intent is None:
         raise NotApplicable("the request was not broken on purpose")
-    expected = profile.error_statuses[exchange.intent]
+    judged_elsewhere(exchange)
+    expected = profile.error_statuses.get(exchange.intent)
+    if expected is None:
+        raise NotApplicable(f"{profile.id} documents no status for {exchange.intent}")
     if exchange.status not in expected:
         yield Violation(
             "status",
@@ -115,3 +120,35 @@ def retry_after(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         yield Violation(
             "headers['retry-after']", "seconds or an HTTP date", value, "Retry-After is malformed"
         )
+
+
+@check(
+    "errors.wrong_method",
+    requirement_id="CC-ERROR-06",
+    kinds=("completion", "stream", "error"),
+    judges_invalid_requests=True,
+)
+def wrong_method(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """Another method than POST on the endpoint is refused (405, 404 or 501) with a JSON error."""
+    if exchange.intent != "wrong_method":
+        raise NotApplicable("the request used POST")
+    expected = profile.error_statuses.get("wrong_method", frozenset({405, 404, 501}))
+    if exchange.status not in expected:
+        yield Violation(
+            "status",
+            " or ".join(map(str, sorted(expected))),
+            exchange.status,
+            f"a request with another method than POST got {exchange.status}",
+        )
+    if exchange.status < 400:
+        return
+    body = exchange.json
+    if body is NOT_JSON:
+        yield Violation(
+            "$",
+            'a JSON error envelope {"error": {"message": ...}}',
+            exchange.body[:200],
+            f"the {exchange.status} answer to another method is not JSON",
+        )
+        return
+    yield from schema_violations(profile.error, body)
