@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from conformance._aggregate import Judged, Replay, aggregate, failing, reproduce
 from conformance._client import Budget, Client, Limits
+from conformance._coverage import CoveragePlan, InvalidCase, ValidCase
 from conformance._errors import BudgetExhausted, TargetUnreachable
 from conformance._exchange import Exchange
 from conformance._profile import Profile
@@ -45,6 +46,9 @@ Stopped = Literal["budget", "unreachable"]
 
 #: Requests in a row that got no answer, even on a fresh connection, before the run gives up.
 UNREACHABLE_AFTER = 3
+#: Requests the coverage phase leaves to the random phase at the least, so that the seed
+#: always draws something.
+RANDOM_FLOOR = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,7 @@ class Runner:
         self.profile = options.profile  # narrowed once the ignored parameters are known
         self.baseline: Exchange | None = None
         self.ignored: dict[str, str] = {}  # ignorable parameter -> what the target answered
+        self.implemented: set[str] = set()  # ignorable parameters the target refused broken
         self.bounds: tuple[str, ...] = ()  # documented by the coverage plan
         self.covered: set[str] = set()
         self._flight = _InFlight()
@@ -223,9 +228,11 @@ class Runner:
                 pairs.append((f"platform.{parameter} (wrong type)", Probe(body)))
         for judged in self._all(pairs):
             exchange = judged.exchange
+            parameter = judged.scenario.split(" ")[0].removeprefix("platform.")
             if 200 <= exchange.status < 300:
-                parameter = judged.scenario.split(" ")[0].removeprefix("platform.")
                 self.ignored[parameter] = f"a wrongly typed value was answered {exchange.status}"
+            elif 400 <= exchange.status < 500:
+                self.implemented.add(parameter)
         self.profile = judged_as(self.profile, self.ignored)
         if self.ignored:
             names = ", ".join(sorted(self.ignored))
@@ -264,33 +271,60 @@ class Runner:
         return True
 
     def coverage(self, model: str) -> None:
-        """Every documented bound of the core parameters, on both sides (see _coverage)."""
-        from conformance._coverage import coverage_plan
+        """Every documented bound, on both sides (see :mod:`conformance._coverage`): the core
+        parameters' first, then those of the ignorable parameters the target implements, within
+        what the budget allows beside the random phase's floor and the reserve."""
+        from conformance._coverage import coverage_plan  # builds hypothesis strategies
 
-        plan = coverage_plan(self.profile, model)
-        self.bounds = tuple(bound.id for bound in plan.bounds)
-        invalid = [
-            (f"coverage.invalid {case.field} ({case.rule})", Probe(case.request), case.bound)
-            for case in plan.invalid
-        ]
-        for judged, (_, _, bound) in zip(
-            self._all((name, probe) for name, probe, _ in invalid), invalid, strict=False
+        original = self.options.profile
+        allowance = max(0, self._left() - self._reserve() - RANDOM_FLOOR)
+        core = coverage_plan(original, model)
+        if core.requests > allowance:
+            core = coverage_plan(original, model, max_requests=allowance)
+        full = coverage_plan(self.profile, model) if self.profile is not original else core
+        self.bounds = tuple(bound.id for bound in full.bounds)
+        self.covered |= _probed_types(full, self.implemented)
+        core_ids = {bound.id for bound in core.bounds}
+        extra_invalid = [c for c in full.invalid if c.bound not in core_ids | self.covered]
+        extra_valid = [c for c in full.valid if set(c.bounds) - core_ids]
+        self._cover(core.invalid, core.valid, allowance)
+        allowance = max(0, self._left() - self._reserve() - RANDOM_FLOOR)
+        self._cover(tuple(extra_invalid), tuple(extra_valid), allowance)
+
+    def _cover(
+        self, invalid: tuple[InvalidCase, ...], valid: tuple[ValidCase, ...], allowance: int
+    ) -> None:
+        invalid = invalid[:allowance]
+        for judged, broken in zip(
+            self._all(
+                (f"coverage.invalid {c.field} ({c.rule})", Probe(c.request)) for c in invalid
+            ),
+            invalid,
+            strict=True,
         ):
-            self.covered.add(bound)
-            self._blame_check(judged, field=judged.scenario.split(" ")[1])
-        edges = list(plan.valid)
+            self.covered.add(broken.bound)
+            self._blame_check(judged, field=broken.field)
+        edges = valid[: max(0, allowance - len(invalid))]
         for judged, case in zip(
             self._all((f"coverage.valid {', '.join(c.bounds)}", Probe(c.request)) for c in edges),
             edges,
-            strict=False,
+            strict=True,
         ):
-            if _refused(judged.exchange, self.profile) is None or len(case.bounds) == 1:
-                self.covered.update(case.bounds)
-                continue
-            # Several edges in one request were refused: one request per edge says which.
-            parts = case.split()
-            self._all((f"coverage.valid {', '.join(p.bounds)}", Probe(p.request)) for p in parts)
+            status = judged.exchange.status
+            if len(case.bounds) > 1 and 400 <= status < 500 and status not in (408, 429):
+                # Several edges in one request were refused: one request per edge says which.
+                parts = case.split()
+                self._all(
+                    (f"coverage.valid {', '.join(p.bounds)}", Probe(p.request)) for p in parts
+                )
             self.covered.update(case.bounds)
+
+    def _left(self) -> int:
+        return self.options.budget.max_requests - self.client.spend.requests
+
+    def _reserve(self) -> int:
+        """Requests kept for shrinking, lone replays and resends of crashed invalid requests."""
+        return self.options.max_shrinks + 5
 
     def _blame_check(self, judged: Judged, *, field: str) -> None:
         """An invalid request answered 5xx is sent once more without its violation: when that
@@ -336,9 +370,8 @@ class Runner:
         from conformance._generate import invalid_requests, valid_requests
 
         profile = self.profile
-        left = self.options.budget.max_requests - self.client.spend.requests
-        reserve = self.options.max_shrinks + 5  # shrinking, and lone replays of findings
-        per_kind = min(self.options.max_examples, max(0, left - reserve) // (2 if invalid else 1))
+        left = self._left() - self._reserve()
+        per_kind = min(self.options.max_examples, max(0, left) // (2 if invalid else 1))
         if per_kind < 1:
             self.progress("random generation: no budget left after the coverage phase")
             return
@@ -417,6 +450,15 @@ class Runner:
                 r.check == check_id and r.status == "failed" for r in again.results
             )
         return replayed
+
+
+def _probed_types(plan: CoveragePlan, implemented: Iterable[str]) -> set[str]:
+    """The bounds the wrong-type probes already covered: the type of each parameter the target
+    was found to implement (or, for a parameter typed by an enum alone, its enum)."""
+    fields = {f"$.{parameter}" for parameter in implemented}
+    at = [c for c in plan.invalid if c.field in fields]
+    typed = {c.field for c in at if c.rule == "type"}
+    return {c.bound for c in at if c.rule == "type" or (c.rule == "enum" and c.field not in typed)}
 
 
 def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> RunReport:
