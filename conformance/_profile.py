@@ -102,6 +102,11 @@ class Profile:
         return self.chat_path.removesuffix("/chat/completions")
 
     @property
+    def parameters(self) -> frozenset[str]:
+        """The top-level request parameters the profile's request schema documents."""
+        return documented_parameters(self.request_schema)
+
+    @property
     def request(self) -> SchemaValidator:
         return validator(self.request_schema)
 
@@ -120,6 +125,12 @@ class Profile:
     @property
     def error_fields(self) -> SchemaValidator | None:
         return None if self.error_fields_schema is None else validator(self.error_fields_schema)
+
+
+@functools.cache
+def documented_parameters(request_schema: str) -> frozenset[str]:
+    """The top-level properties of a (composed) request schema."""
+    return frozenset(load_schema(request_schema).get("properties", {}))
 
 
 def profiles_dir() -> Path:
@@ -380,7 +391,7 @@ def _may_ignore(data: Mapping[str, Any], path: Path, request_schema: str) -> Map
             f"(one line) or null, got {table!r}"
         )
     own = yaml.safe_load(path.read_text(encoding="utf-8")).get("may_ignore") or {}
-    documented = set(load_schema(request_schema).get("properties", {}))
+    documented = documented_parameters(request_schema)
     base = parameter_tiers()[1]
     for name, evidence in table.items():
         where = f"{path}: field 'may_ignore.{name}'"

@@ -90,6 +90,9 @@ def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Vio
         # Nothing names what was refused: a limit of the model the contract cannot see, or a
         # feature it lacks, worded another way. No finding stands on a guess.
         raise NotApplicable(f"refused with {status} without naming a parameter: {message[:160]}")
+    if blamed not in profile.parameters:
+        # OpenAI itself refuses what it does not know ("Unrecognized request argument").
+        raise NotApplicable(f"{blamed} is not a parameter {profile.id} documents: may be refused")
     value = request[blamed]
     yield Violation(
         f"$.{blamed}",
