@@ -112,8 +112,11 @@ def _summary(report: RunReport) -> Iterator[str]:
 
 
 def exit_code(report: RunReport) -> int:
-    """A MUST failure settles the verdict whatever else happened; a run that stopped before
-    its MUST-judging phases ended cannot call the target conformant."""
+    """A target that stopped answering ends an incomplete run (3), whatever it broke before;
+    otherwise a MUST failure settles the verdict (1), and a run that stopped before its
+    MUST-judging phases ended cannot call the target conformant (3)."""
+    if report.stopped == "unreachable":
+        return EXIT_INCOMPLETE
     if not report.conformant:
         return EXIT_NOT_CONFORMANT
     return EXIT_CONFORMANT if report.complete else EXIT_INCOMPLETE

@@ -124,12 +124,15 @@ class Runner:
         self._flight = _InFlight()
         self._lock = threading.Lock()
         self._silent = 0  # requests in a row with no answer
+        self._unreachable: str | None = None  # why the run stopped, once it has
 
     # --- sending and judging -------------------------------------------------------------------
 
     def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
         """Send one probe and judge the answer."""
         name = scenario if isinstance(scenario, str) else scenario.name
+        if self._unreachable is not None:  # queued before the run stopped: not sent
+            raise TargetUnreachable(self._unreachable)
         token = self._flight.start()
         try:
             exchange = self.client.send(
@@ -154,10 +157,11 @@ class Runner:
             self._silent = self._silent + 1 if exchange.kind == "no_answer" else 0
             silent = self._silent
         if silent >= UNREACHABLE_AFTER:
-            raise TargetUnreachable(
+            self._unreachable = (
                 f"{silent} requests in a row got no answer, even on a fresh connection "
                 f"(the last: {exchange.transport_error})"
             )
+            raise TargetUnreachable(self._unreachable)
 
     def _refusal(self, feature: str | None, exchange: Exchange) -> Refusal | None:
         """What a clean refusal of a feature's request says, measured against the baseline: a

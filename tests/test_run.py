@@ -94,8 +94,9 @@ def test_an_unreachable_target_exits_3_and_still_writes_its_reports(tmp_path: Pa
     summary = json.loads(report.read_text())["summary"]
     assert summary["complete"] is False
     assert summary["stopped"] == "unreachable"
-    # Each request was tried twice (the second time on a fresh connection), three in a row.
-    assert summary["requests"] == 2 * 3
+    # Each request is tried twice (the second time on a fresh connection); the run stops after
+    # three in a row, with at most the others then in flight (4 at once) still to come back.
+    assert summary["requests"] <= 2 * (1 + 2 + 3)
 
 
 @pytest.mark.parametrize(

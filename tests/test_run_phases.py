@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance._aggregate import Judged
+from conformance._client import Budget
+from conformance._coverage import coverage_plan
 from conformance._profile import load_profile
 from conformance._run import Runner, RunOptions, aggregate, run
 from conformance._scenarios import Probe, ask
@@ -84,7 +86,9 @@ def test_a_compliant_target_implements_every_ignorable_parameter() -> None:
 def test_an_invalid_request_that_crashes_for_a_valid_part_is_not_blamed_on_its_violation() -> None:
     developer = {"role": "developer", "content": "Be brief."}
     broken = {**ask(MODEL), "messages": [developer, *ask(MODEL)["messages"]], "temperature": 5}
-    with serve_in_thread(faults=["valid-500"]) as url:
+    # accept-invalid lets the broken request reach the part that crashes, as a server that
+    # validates late does.
+    with serve_in_thread(faults=["accept-invalid", "valid-500"]) as url:
         runner = Runner(_options(url), QUIET)
         with runner.client:
             runner.judged.append(first := runner.send("generated.invalid", Probe(broken)))
@@ -116,11 +120,17 @@ def test_a_finding_seen_under_concurrency_says_so_and_is_replayed_alone() -> Non
     assert "(seen with 4 requests in flight; also alone)" in shown.message
 
 
-def test_a_run_reports_its_concurrency_and_its_coverage() -> None:
+def test_a_run_covers_every_bound_its_budget_allows_and_reports_its_concurrency() -> None:
+    core = len(coverage_plan(load_profile(), MODEL).bounds)
     with serve_in_thread() as url:
-        report = run(_options(url, max_examples=2, concurrency=3), QUIET)
-    assert report.concurrency == 3
-    bounds, covered = report.coverage
-    assert bounds > 30
-    assert covered == bounds
-    assert report.complete and report.conformant and report.strict
+        default = run(_options(url, concurrency=3), QUIET)
+        ample = run(_options(url, budget=Budget(max_requests=400)), QUIET)
+    assert default.concurrency == 3
+    bounds, covered = default.coverage
+    # Every core bound, then what the budget allows of the implemented platform parameters'.
+    assert core <= covered < bounds
+    assert ample.coverage == (bounds, bounds)
+    for report in (default, ample):
+        assert report.complete
+        assert report.conformant
+        assert report.strict
