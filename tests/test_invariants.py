@@ -11,8 +11,6 @@ default test run tries ``CONFORMANCE_SEEDS`` seeds (1); ``nox -s invariants`` tr
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-
 import pytest
 
 from conformance._embedded import embedded_scenarios
@@ -48,8 +46,8 @@ def _failed(report: RunReport, *levels: str) -> dict[str, str]:
 
 
 @pytest.fixture(params=SEEDS, ids=lambda seed: f"seed{seed}")
-def seed(request: pytest.FixtureRequest) -> Iterator[int]:
-    yield request.param
+def seed(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))

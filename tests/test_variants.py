@@ -240,7 +240,7 @@ def _must_failures(base: str, profile: str) -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize(
     "name",
-    [name for name in VARIANTS],
+    list(VARIANTS),
 )
 def test_no_variant_raises_a_must_finding(url: Url, name: str) -> None:
     """Only what the compliant router under the same profile does not raise counts (the
