@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from conformance.checks import errors, output, response, stream, tools
+from conformance.checks import errors, output, requests, response, stream, tools
 from conformance.checks._registry import (
     REGISTRY,
     Check,
     CheckFunction,
+    Refusal,
     Violation,
     check,
     run_checks,
 )
 
-__all__ = ["REGISTRY", "Check", "CheckFunction", "Violation", "check", "run_checks"]
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "CheckFunction",
+    "Refusal",
+    "Violation",
+    "check",
+    "run_checks",
+]
 
 # The modules above register their checks when imported; keep them referenced.
-_MODULES = (errors, output, response, stream, tools)
+_MODULES = (errors, output, requests, response, stream, tools)

@@ -9,12 +9,11 @@ from conformance._exchange import NOT_JSON, Exchange
 from conformance._headers import retry_after_seconds
 from conformance._profile import Profile
 from conformance.checks._registry import Violation, check
-from conformance.checks.response import schema_violations
+from conformance.checks.response import declared_json, schema_violations
 
 
-@check("errors.envelope", requirement_id="CC-ERROR-01", kinds=("error",))
-def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
-    """An error answer is a JSON object {"error": {"message": ...}}."""
+def envelope_violations(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """How the body of an error answer breaks the profile's error envelope."""
     body = exchange.json
     if body is NOT_JSON:
         yield Violation(
@@ -25,6 +24,12 @@ def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         )
         return
     yield from schema_violations(profile.error, body)
+
+
+@check("errors.envelope", requirement_id="CC-ERROR-01", kinds=("error",))
+def error_envelope(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """An error answer is a JSON object {"error": {"message": ...}}."""
+    yield from envelope_violations(exchange, profile)
 
 
 @check("errors.envelope_fields", requirement_id="CC-ERROR-02", kinds=("error",))
@@ -68,7 +73,12 @@ def documented_status(exchange: Exchange, profile: Profile) -> Iterator[Violatio
     """A request broken in a known way (no key, unknown model, ...) gets its documented status."""
     if exchange.intent is None:
         raise NotApplicable("the request was not broken on purpose")
-    expected = profile.error_statuses[exchange.intent]
+    expected = profile.error_statuses.get(exchange.intent)
+    if not expected:
+        raise NotApplicable(
+            f"profile {profile.id} documents no status for a request with "
+            f"{exchange.intent.replace('_', ' ')}"
+        )
     if exchange.status not in expected:
         yield Violation(
             "status",
@@ -106,3 +116,39 @@ def retry_after(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         yield Violation(
             "headers['retry-after']", "seconds or an HTTP date", value, "Retry-After is malformed"
         )
+
+
+@check(
+    "errors.wrong_method",
+    requirement_id="CC-ERROR-06",
+    kinds=("completion", "stream", "error"),
+    sole_judge_of="wrong_method",
+)
+def wrong_method(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A method the endpoint does not define is refused with a documented status, as JSON."""
+    # One SHOULD check judges status and body together: which of 405, 404 or 501 comes back,
+    # and in what body, is decided by the server's web framework before any handler runs
+    # (OpenAI's own API answers PUT with 404 "Invalid URL"), so it is a compatibility risk,
+    # not a break of the chat-completions contract.
+    if exchange.intent != "wrong_method":
+        raise NotApplicable("the request used the endpoint's method")
+    expected = profile.error_statuses.get("wrong_method")
+    if not expected:
+        raise NotApplicable(f"profile {profile.id} documents no status for another method")
+    if exchange.status not in expected:
+        yield Violation(
+            "status",
+            " or ".join(map(str, sorted(expected))),
+            exchange.status,
+            f"a request with another method than POST got {exchange.status}",
+        )
+    if exchange.status < 400:
+        return  # no error answer at all: the status says it, there is no envelope to judge
+    if not declared_json(exchange):
+        yield Violation(
+            "headers['content-type']",
+            "application/json",
+            exchange.headers.get("content-type"),
+            "the refusal of another method is not declared as JSON",
+        )
+    yield from envelope_violations(exchange, profile)

@@ -25,11 +25,16 @@ def schema_violations(
         yield Violation(under(root, error.path), error.expected, error.actual, error.message)
 
 
+def declared_json(exchange: Exchange) -> bool:
+    """The answer is declared as JSON: application/json or a structured +json type."""
+    media = exchange.media_type
+    return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
+
+
 @check("response.content_type", requirement_id="CC-HTTP-01", kinds=("completion", "error"))
 def content_type_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A non-streamed answer, success or error, is served as application/json."""
-    media = exchange.media_type
-    if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+    if declared_json(exchange):
         return
     yield Violation(
         "headers['content-type']",

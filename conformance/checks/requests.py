@@ -1,0 +1,173 @@
+"""Checks that a request inside the contract is answered: not crashed on, not refused as invalid.
+
+A request that validates against the profile's request schema is owed an answer. A 5xx is a
+crash. A 400 or 422 says the request is invalid (RFC 9110 §15.5.1, §15.5.21), which contradicts
+the contract, unless the target says the parameter or feature is one it does not offer: a
+model without tools, a server started without a tool parser, a parameter the model lacks.
+Those refusals are capability skips, recognized by their wording.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from conformance._errors import NotApplicable
+from conformance._exchange import NOT_JSON, Exchange
+from conformance._profile import FEATURES, Profile
+from conformance._schemas import load_schema
+from conformance.checks._registry import Violation, check
+
+#: Answers that say nothing about the request's values: throttling and credits (402, 408,
+#: 429, 503), access (401, 403) and routing (404: a model or path the target does not serve;
+#: errors.status_code judges an unknown model).
+_NOT_ABOUT_VALUES: Final = {
+    401: "refuses the credentials",
+    402: "asks for credits",
+    403: "refuses access",
+    404: "does not serve the model or path",
+    408: "is a timeout",
+    429: "is throttling",
+    503: "is an overload",
+}
+_INVALID: Final = (400, 422)
+
+#: Wordings of a capability refusal: the target does not offer the parameter or the feature.
+#: OpenAI: 400 "Unrecognized request argument supplied: top_k" and "Unsupported parameter:
+#: 'temperature' is not supported with this model"
+#: (https://github.com/xlinx/sd-webui-decadetw-auto-prompt-llm/issues/29,
+#: https://github.com/CherryHQ/cherry-studio/issues/6155); llama.cpp: "Unsupported param:
+#: best_of", "tools param requires --jinja flag" (ggml-org/llama.cpp tools/server/utils.hpp);
+#: vLLM: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be
+#: set' (vllm-project/vllm vllm/entrypoints/openai/serving_chat.py); pydantic-based servers:
+#: "Extra inputs are not permitted"; and a model's own limit ("maximum context length").
+_CAPABILITY: Final = re.compile(
+    r"not supported|unsupported|does not support|doesn't support|not available|not enabled"
+    r"|unrecognized|unknown (?:parameter|argument|field|param)|not permitted|extra_forbidden"
+    r"|requires? (?:the )?--[a-z]|context length|context window",
+    re.IGNORECASE,
+)
+_QUOTED: Final = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]*)""")
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _error_text(exchange: Exchange) -> str:
+    """The error's message, however the target shaped its body."""
+    body = exchange.json
+    if body is NOT_JSON:
+        return exchange.body[:500].decode("utf-8", "replace")
+    if not isinstance(body, dict):
+        return json.dumps(body)[:500]
+    error = body.get("error")
+    for value in (
+        error.get("message") if isinstance(error, dict) else error,
+        body.get("message"),
+        body.get("detail"),
+    ):
+        if isinstance(value, str):
+            return value
+        if value is not None:
+            return json.dumps(value)[:500]
+    return json.dumps(body)[:500]
+
+
+def _param(exchange: Exchange) -> str | None:
+    """The top-level name in error.param ("messages[0].content" -> "messages"), if any."""
+    body = exchange.json
+    error = body.get("error") if isinstance(body, dict) else None
+    param = error.get("param") if isinstance(error, dict) else None
+    found = _NAME.match(param) if isinstance(param, str) else None
+    return found.group() if found else None
+
+
+def _blamed(exchange: Exchange, text: str) -> list[str]:
+    """The request's parameters the error blames: the one in error.param, else those quoted in
+    its message ("Invalid 'temperature'", pydantic's ('body', 'temperature')), in order."""
+    request = exchange.requested
+    param = _param(exchange)
+    if param is not None and param in request:
+        return [param]
+    names = dict.fromkeys(name for name in _QUOTED.findall(text) if name in request)
+    return list(names)
+
+
+def _documented(profile: Profile) -> frozenset[str]:
+    properties = load_schema(profile.request_schema).get("properties", {})
+    return frozenset(properties) if isinstance(properties, Mapping) else frozenset()
+
+
+def _clip(text: str, size: int = 160) -> str:
+    return text if len(text) <= size else text[: size - 3] + "..."
+
+
+def _show(name: str, value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False)
+    return f"{name}={_clip(shown, 60)}"
+
+
+@check(
+    "requests.valid_accepted",
+    requirement_id="CC-REQ-01",
+    kinds=("completion", "stream", "error"),
+    # It judges whether the request's features were accepted; when the target refused one
+    # cleanly, it has said it does not offer it, which is the skip this check would otherwise
+    # have to read from the message.
+    feature=FEATURES,
+)
+def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
+    """A request inside the contract is answered: never a 5xx, never refused as invalid."""
+    request = exchange.requested
+    if exchange.intent is not None:
+        raise NotApplicable(f"the request was broken on purpose ({exchange.intent})")
+    if not profile.request.is_valid(request):
+        raise NotApplicable("the request breaks the contract: errors.invalid_request judges it")
+    status = exchange.status
+    if 200 <= status < 300:
+        return
+    if status < 400:
+        raise NotApplicable(f"{status} is neither an answer nor a refusal")
+    if status in _NOT_ABOUT_VALUES:
+        raise NotApplicable(f"{status} {_NOT_ABOUT_VALUES[status]}, not the request's values")
+    text = _error_text(exchange)
+    if status >= 500:
+        yield Violation(
+            "status",
+            "a 2xx answer: the request is inside the contract",
+            status,
+            f"a request inside the contract got {status}: {_clip(text)}",
+        )
+        return
+    if status not in _INVALID:
+        raise NotApplicable(f"{status} does not refuse the request as invalid")
+    if _CAPABILITY.search(text):
+        raise NotApplicable(f"the target does not offer what was asked: {status} {_clip(text)}")
+    blamed = _blamed(exchange, text)
+    documented = _documented(profile)
+    outside = [name for name in blamed if name not in documented or name in profile.may_ignore]
+    if blamed and outside:
+        # A parameter the profile does not document, or one outside the core that a compatible
+        # server may not offer: refusing it is the target's choice, not a broken promise.
+        raise NotApplicable(f"the error blames {', '.join(outside)}, outside the profile's core")
+    if blamed:
+        values = ", ".join(_show(name, request[name]) for name in blamed)
+        yield Violation(
+            f"$.error.{'param' if _param(exchange) in blamed else 'message'}",
+            "an answer: the value is inside the contract",
+            _clip(text),
+            f"the target refused {values} as invalid ({status}), "
+            "a value the profile's request schema admits",
+        )
+        return
+    # No parameter named: the finding does not say which value was refused, only that a 400 or
+    # 422 (the request is invalid) came back to a request the profile's schema admits, with no
+    # word that anything is unsupported. That is still the broken promise the requirement
+    # states, so it stays a failure of this MUST check, worded without a claim about a value.
+    yield Violation(
+        "status",
+        "an answer, or a refusal that says what is not supported",
+        status,
+        f"the target refused a request inside the contract as invalid ({status}: "
+        f"{_clip(text)}) without naming a parameter or an unsupported feature",
+    )
