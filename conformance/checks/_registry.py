@@ -94,7 +94,9 @@ REGISTRY: dict[str, Check] = {}
 
 
 def _features(feature: str | Iterable[str] | None, check_id: str) -> frozenset[str]:
-    names = frozenset(() if feature is None else (feature,) if isinstance(feature, str) else feature)
+    names = frozenset(
+        () if feature is None else (feature,) if isinstance(feature, str) else feature
+    )
     unknown = sorted(names - set(FEATURES))
     if unknown:
         raise ConfigError(f"check {check_id!r} names unknown features {unknown}")

@@ -35,10 +35,11 @@ _NOT_ABOUT_VALUES: Final = {
 _INVALID: Final = (400, 422)
 
 #: Wordings of a capability refusal: the target does not offer the parameter or the feature.
-#: OpenAI: 400 "Unrecognized request argument supplied: top_k" and "Unsupported parameter:
-#: 'temperature' is not supported with this model"
-#: (https://github.com/xlinx/sd-webui-decadetw-auto-prompt-llm/issues/29,
-#: https://github.com/CherryHQ/cherry-studio/issues/6155); llama.cpp: "Unsupported param:
+#: OpenAI: 400 "Unrecognized request argument supplied: top_k"
+#: (https://github.com/xlinx/sd-webui-decadetw-auto-prompt-llm/issues/29) and "Unsupported
+#: parameter: 'temperature' is not supported with this model"
+#: (https://github.com/appatalks/eva-agent/issues/83); Ollama: "stablelm2:latest does not
+#: support tools" (https://github.com/ollama/ollama/issues/6027); llama.cpp: "Unsupported param:
 #: best_of", "tools param requires --jinja flag" (ggml-org/llama.cpp tools/server/utils.hpp);
 #: vLLM: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be
 #: set' (vllm-project/vllm vllm/entrypoints/openai/serving_chat.py); pydantic-based servers:
