@@ -50,7 +50,9 @@ _CAPABILITY: Final = re.compile(
     r"|requires? (?:the )?--[a-z]|context length|context window",
     re.IGNORECASE,
 )
-_QUOTED: Final = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]*)""")
+#: A parameter named in a message: quoted ('temperature', pydantic's ('body', 'temperature'))
+#: or as a JSON path ($.temperature).
+_NAMED: Final = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]*)|\$\.([A-Za-z_][A-Za-z0-9_]*)""")
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -75,12 +77,21 @@ def _error_text(exchange: Exchange) -> str:
 
 
 def _param(exchange: Exchange) -> str | None:
-    """The top-level name in error.param ("messages[0].content" -> "messages"), if any."""
+    """The top-level name in error.param ("messages[0].content" -> "messages"), or in
+    error.metadata.param where OpenRouter puts it, if any."""
     body = exchange.json
     error = body.get("error") if isinstance(body, dict) else None
-    param = error.get("param") if isinstance(error, dict) else None
-    found = _NAME.match(param) if isinstance(param, str) else None
-    return found.group() if found else None
+    if not isinstance(error, dict):
+        return None
+    metadata = error.get("metadata")
+    for param in (
+        error.get("param"),
+        metadata.get("param") if isinstance(metadata, dict) else None,
+    ):
+        found = _NAME.match(param) if isinstance(param, str) else None
+        if found:
+            return found.group()
+    return None
 
 
 def _blamed(exchange: Exchange, text: str) -> list[str]:
@@ -90,7 +101,7 @@ def _blamed(exchange: Exchange, text: str) -> list[str]:
     param = _param(exchange)
     if param is not None and param in request:
         return [param]
-    names = dict.fromkeys(name for name in _QUOTED.findall(text) if name in request)
+    names = dict.fromkeys(name for pair in _NAMED.findall(text) for name in pair if name in request)
     return list(names)
 
 
@@ -146,11 +157,16 @@ def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Vio
         raise NotApplicable(f"the target does not offer what was asked: {status} {_clip(text)}")
     blamed = _blamed(exchange, text)
     documented = _documented(profile)
-    outside = [name for name in blamed if name not in documented or name in profile.may_ignore]
-    if blamed and outside:
-        # A parameter the profile does not document, or one outside the core that a compatible
-        # server may not offer: refusing it is the target's choice, not a broken promise.
-        raise NotApplicable(f"the error blames {', '.join(outside)}, outside the profile's core")
+    # A parameter the profile does not document, or one outside the core that a compatible
+    # server may not offer: refusing it is the target's choice, not a broken promise. When the
+    # error names no parameter, any such parameter of the request may be the one refused.
+    suspects = blamed or list(request)
+    outside = [name for name in suspects if name not in documented or name in profile.may_ignore]
+    if outside:
+        raise NotApplicable(
+            f"the error {'blames' if blamed else 'may blame'} {', '.join(outside)}, "
+            "outside the profile's core"
+        )
     if blamed:
         values = ", ".join(_show(name, request[name]) for name in blamed)
         yield Violation(
