@@ -25,6 +25,7 @@ from exchanges import (
     stream,
 )
 
+from conformance._errors import NotApplicable
 from conformance._exchange import Exchange
 from conformance._profile import Profile, load_profile
 from conformance._results import CheckResult
@@ -293,3 +294,30 @@ def test_the_reasons_name_what_was_missing() -> None:
     assert _reason("stream.usage.unrequested") == (
         "the stream carried no usage, which profile anyrouter allows"
     )
+
+
+# --- logprobs.top_logprobs outside the contract -----------------------------------------------
+
+
+def _top_logprobs(k: Any, alternatives: int) -> list[Any]:
+    """Run the check's own function (the request schema may or may not admit ``k``)."""
+    entry = {**TOKEN, "top_logprobs": [ALTERNATIVE] * alternatives}
+    exchange = completion(ask(logprobs=True, top_logprobs=k), logprobs={"content": [entry]})
+    return list(REGISTRY["logprobs.top_logprobs"].function(exchange, BASE))
+
+
+@pytest.mark.parametrize("k", [-1, -99, 21, 2.5, True, "3"])
+def test_top_logprobs_outside_0_to_20_owes_no_count(k: Any) -> None:
+    with pytest.raises(NotApplicable) as skip:
+        _top_logprobs(k, 1)
+    assert skip.value.reason == f"top_logprobs {k!r} is not an integer from 0 to 20"
+
+
+@pytest.mark.parametrize(
+    ("k", "alternatives", "expected"),
+    [(2, 3, "a list of 1 to 2 alternatives"), (0, 1, "an empty list (top_logprobs is 0)")],
+)
+def test_top_logprobs_says_what_count_it_expected(k: int, alternatives: int, expected: str) -> None:
+    (violation,) = _top_logprobs(k, alternatives)
+    assert violation.expected == expected
+    assert violation.message == "1 token(s) carry the wrong number of top_logprobs"
