@@ -321,3 +321,19 @@ def test_top_logprobs_says_what_count_it_expected(k: int, alternatives: int, exp
     (violation,) = _top_logprobs(k, alternatives)
     assert violation.expected == expected
     assert violation.message == "1 token(s) carry the wrong number of top_logprobs"
+
+
+def test_a_check_whose_input_is_broken_elsewhere_does_not_pass_on_it() -> None:
+    not_json = completion(ask(response_format=STRICT), content="Paris")
+    verdicts = {r.check: (r.status, r.reason) for r in run_checks(not_json, BASE)}
+    assert verdicts["response_format.json"][0] == "failed"
+    assert verdicts["response_format.schema"] == (
+        "skipped",
+        "no content is JSON (response_format.json reports it)",
+    )
+    partial = completion(ask(), usage={"prompt_tokens": 5, "total_tokens": 7})
+    (usage,) = [r for r in run_checks(partial, BASE) if r.check == "usage.arithmetic"]
+    assert (usage.status, usage.reason) == (
+        "skipped",
+        "the usage has no complete set of counts to add up",
+    )

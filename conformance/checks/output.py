@@ -100,11 +100,15 @@ def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vio
         fast, explainer = _compiled(json.dumps(spec["schema"], sort_keys=True))
     except (jsonschema_rs.ValidationError, ValueError, jsonschema.SchemaError) as bad:
         raise NotApplicable(f"the request's schema cannot be compiled: {bad}") from None
+    documents = []
     for choice in _bound_choices(exchange):
         try:
-            document = json.loads(choice.content or "")
+            documents.append((choice, json.loads(choice.content or "")))
         except ValueError:
             continue  # response_format.json reports it
+    if not documents:
+        raise NotApplicable("no content is JSON (response_format.json reports it)")
+    for choice, document in documents:
         if fast.is_valid(document):
             continue
         error = jsonschema.exceptions.best_match(explainer.iter_errors(document))

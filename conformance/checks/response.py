@@ -56,7 +56,7 @@ def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vi
     yield from schema_violations(profile.response, body)
 
 
-_DETAILS: Final = ("prompt_tokens_details", "completion_tokens_details")
+_DETAILED: Final = ("prompt_tokens", "completion_tokens")  # counts with a *_details breakdown
 
 
 def _count(usage: Mapping[str, Any], name: str) -> int | None:
@@ -92,8 +92,11 @@ def usage_adds_up(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     total = _count(usage, "total_tokens")
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
-        details = [name for name in _DETAILS if isinstance(usage.get(name), dict)]
-        if (prompt is None or completion is None or total is None) and not details:
+        detailed = any(
+            isinstance(usage.get(f"{name}_details"), dict) and _count(usage, name) is not None
+            for name in _DETAILED
+        )
+        if (prompt is None or completion is None or total is None) and not detailed:
             raise NotApplicable("the usage has no complete set of counts to add up")
         if (
             prompt is not None
