@@ -128,8 +128,9 @@ def wrong_method(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A method the endpoint does not define is refused with a documented status, as JSON."""
     # One SHOULD check judges status and body together: which of 405, 404 or 501 comes back,
     # and in what body, is decided by the server's web framework before any handler runs
-    # (OpenAI's own API answers PUT with 404 "Invalid URL"), so it is a compatibility risk,
-    # not a break of the chat-completions contract.
+    # (OpenAI's own API answers an unrouted method and path with 404 "Invalid URL (METHOD
+    # /path)", https://github.com/openai/openai-python/issues/263), so it is a compatibility
+    # risk, not a break of the chat-completions contract (RFC 9110 §15.5.6, §15.5.5, §15.6.2).
     if exchange.intent != "wrong_method":
         raise NotApplicable("the request used the endpoint's method")
     expected = profile.error_statuses.get("wrong_method")
