@@ -172,7 +172,10 @@ def _by_check(judged: Iterable[Judged]) -> dict[str, Bad]:
 def _skip_reasons(verdicts: Bad) -> str:
     """Why a check judged nothing: each distinct reason once, the ones that say a feature was
     refused first (they explain the others, such as "no tool_choice was answered")."""
-    reasons = sorted({r.reason or "" for _, r in verdicts}, key=lambda r: ("refused" not in r, r))
+    reasons = sorted(
+        {r.reason or "" for _, r in verdicts},
+        key=lambda r: ("does not offer" not in r and "refused" not in r, r),
+    )
     return "; ".join(reasons or ["no scenario exercised it"])[:300]
 
 

@@ -173,13 +173,9 @@ class Runner:
             return None
         baseline = self.baseline
         if baseline is not None and 200 <= baseline.status < 300:
-            return Refusal(feature, f"the target refused {feature}: it answered {refused}")
+            return Refusal(feature, refused)
         plain = "no answer" if baseline is None or baseline.kind == "no_answer" else baseline.status
-        return Refusal(
-            feature,
-            f"{feature} was requested and refused ({refused}), but the plain request got "
-            f"{plain} too: nothing shows whether the target offers {feature}",
-        )
+        return Refusal(feature, refused, baseline=str(plain))
 
     def _record(self, judged: Judged) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ default test run tries ``CONFORMANCE_SEEDS`` seeds (1); ``nox -s invariants`` tr
 from __future__ import annotations
 
 import os
+
 import pytest
 
 from conformance._embedded import embedded_scenarios

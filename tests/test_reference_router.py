@@ -262,6 +262,10 @@ FAULT_PROBES: dict[str, tuple[str, ...]] = {
     "wrong-method-500": ("wrong_method",),
 }
 
+# The faults that trip errors.wrong_method (wrong-method-500) and requests.valid_accepted
+# (valid-500, refuse-edge-values) are added to the router on another branch.
+
+
 Send = Callable[[str, str], Exchange]
 
 

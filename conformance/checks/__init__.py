@@ -13,7 +13,15 @@ from conformance.checks._registry import (
     run_checks,
 )
 
-__all__ = ["REGISTRY", "Check", "CheckFunction", "Refusal", "Violation", "check", "run_checks"]
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "CheckFunction",
+    "Refusal",
+    "Violation",
+    "check",
+    "run_checks",
+]
 
 # The modules above register their checks when imported; keep them referenced.
 _MODULES = (errors, output, params, requests, response, stream, tools, transport)

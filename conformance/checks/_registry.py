@@ -2,8 +2,14 @@
 
 A check is a plain function over one exchange and the profile it is judged by. It yields a
 :class:`Violation` for each way the exchange breaks its requirement (none when it holds) and
-raises :class:`~conformance._errors.NotApplicable` with a reason when it does not apply. The
-runner calls every check whose kinds include the exchange's kind and collects all violations.
+raises :class:`~conformance._errors.NotApplicable` with a reason when it does not apply, which
+includes having nothing to judge: a check passes only when it judged something. The runner
+calls every check whose kinds include the exchange's kind and collects all violations.
+
+A check also declares the features it judges (the names of
+:data:`~conformance._profile.FEATURES`), so that a feature the target refused cleanly skips
+exactly that feature's checks (:class:`Refusal`), and may be the sole judge of a deliberately
+broken request (``sole_judge_of``), whose answer no other check then judges.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ from functools import cached_property
 from typing import Any
 
 from conformance._errors import ConfigError, NotApplicable
-from conformance._exchange import Exchange, Kind
-from conformance._profile import Profile
+from conformance._exchange import Exchange, Intent, Kind
+from conformance._profile import FEATURES, Profile
 from conformance._requirements import Level, Requirement, requirement
 from conformance._results import CheckResult, Failure
 
@@ -30,6 +36,34 @@ class Violation:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A feature the target refused cleanly: its checks are skipped with this reason.
+
+    Whoever sends the request decides it (a 4xx in the error envelope to a request asking for
+    ``feature``); ``reason`` is what the target answered, e.g. ``"400 tools are not supported
+    by this model"``. ``baseline`` is None when a plain request of the same run was accepted;
+    otherwise it says what that plain request got, and the refusal says nothing of the feature.
+    """
+
+    feature: str
+    reason: str
+    baseline: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.feature not in FEATURES:
+            raise ConfigError(f"unknown feature {self.feature!r}; known: {', '.join(FEATURES)}")
+
+    @property
+    def skip_reason(self) -> str:
+        if self.baseline is None:
+            return f"the target does not offer {self.feature}: it answered {self.reason}"
+        return (
+            f"{self.feature} was requested and refused ({self.reason}), but the plain request "
+            f"got {self.baseline} too: nothing shows whether the target offers {self.feature}"
+        )
+
+
 CheckFunction = Callable[[Exchange, Profile], Iterable[Violation]]
 
 
@@ -42,14 +76,16 @@ class Check:
     kinds: frozenset[Kind]
     function: CheckFunction
     judges_invalid_requests: bool = False  # see run_checks
-    # The features (conformance._profile.FEATURES) whose answers it judges: when a request for
-    # one of them is refused, the check has nothing to judge in that exchange.
-    features: frozenset[str] = frozenset()
+    features: frozenset[str] = frozenset()  # the features it judges: see Refusal
+    sole_judge_of: Intent | None = None  # see run_checks
 
     @cached_property
     def passed(self) -> CheckResult:
         """The verdict when the check passes: immutable, so built once and shared."""
         return CheckResult(self.id, self.requirement.id, self.requirement.level, "passed")
+
+    def skipped(self, reason: str) -> CheckResult:
+        return CheckResult(self.id, self.requirement.id, self.level, "skipped", (), reason)
 
     @property
     def level(self) -> Level:
@@ -64,13 +100,14 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A request for a feature refused cleanly, and what that says (the runner words it: a
-    refusal means "not offered" only when the same run's plain request was accepted)."""
-
-    feature: str
-    reason: str
+def _features(feature: str | Iterable[str] | None, check_id: str) -> frozenset[str]:
+    names = frozenset(
+        () if feature is None else (feature,) if isinstance(feature, str) else feature
+    )
+    unknown = sorted(names - set(FEATURES))
+    if unknown:
+        raise ConfigError(f"check {check_id!r} names unknown features {unknown}")
+    return names
 
 
 def check(
@@ -79,13 +116,15 @@ def check(
     requirement_id: str,
     kinds: Iterable[Kind],
     judges_invalid_requests: bool = False,
-    features: Iterable[str] = (),
+    feature: str | Iterable[str] | None = None,
+    sole_judge_of: Intent | None = None,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under a stable dotted ID; registering an ID twice is an error.
 
     ``judges_invalid_requests``: the check also judges the answer to a request that breaks the
-    request contract (see :func:`run_checks`). ``features``: the features whose answers it
-    judges (see :class:`Refusal`).
+    request contract. ``feature``: the feature(s) of :data:`~conformance._profile.FEATURES` the
+    check judges, skipped when the target refused that feature. ``sole_judge_of``: an intent
+    whose answer this check alone judges. See :func:`run_checks` for all three.
     """
 
     def register(function: CheckFunction) -> CheckFunction:
@@ -93,20 +132,29 @@ def check(
             raise ConfigError(f"check {check_id!r} is registered twice")
         if not (function.__doc__ or "").strip():
             raise ConfigError(f"check {check_id!r} has no docstring")
+        owner = _OWNERS.get(sole_judge_of) if sole_judge_of is not None else None
+        if owner is not None:
+            raise ConfigError(f"checks {owner!r} and {check_id!r} both judge {sole_judge_of}")
         REGISTRY[check_id] = Check(
             check_id,
             requirement(requirement_id),
             frozenset(kinds),
             function,
             judges_invalid_requests,
-            frozenset(features),
+            _features(feature, check_id),
+            sole_judge_of,
         )
+        if sole_judge_of is not None:
+            _OWNERS[sole_judge_of] = check_id
         return function
 
     return register
 
 
 _OUTSIDE = "the request breaks the contract: errors.invalid_request judges its answer"
+
+#: intent -> the ID of the check that alone judges an answer to a request of that intent.
+_OWNERS: dict[Intent, str] = {}
 
 _BY_KIND: dict[tuple[Kind, int], tuple[Check, ...]] = {}
 
@@ -128,15 +176,21 @@ def run_checks(
 ) -> list[CheckResult]:
     """Apply every check that fits the exchange's kind; collect every violation of every check.
 
-    A request that breaks the request contract (``n: 0``, ``max_tokens: -1``) has no defined
-    answer: that it got one is the finding (``errors.invalid_request``), and judging the answer
-    against the request (0 choices? at most -1 tokens?) would report its consequences as
-    further, false, findings. So only the checks that judge invalid requests see such an answer;
-    an error answer to it is judged as every error is.
+    Three kinds of answer are judged by fewer checks, each skipped one saying which judges it:
 
-    ``refusal``: the exchange answers a request for a feature, and refused it cleanly. The
-    error answer is judged as every error is (its envelope, its media type), and each check of
-    that feature is skipped with the refusal's reason: it had nothing to judge.
+    - An answer to a request that breaks the request contract (``n: 0``, ``max_tokens: -1``)
+      has no defined content: that it got one is the finding (``errors.invalid_request``), and
+      judging the answer against the request (0 choices? at most -1 tokens?) would report its
+      consequences as further, false, findings. So only the checks that judge invalid requests
+      see such an answer; an error answer to it is judged as every error is.
+    - An answer to a request of an intent that a check is the sole judge of (a wrong method:
+      ``errors.wrong_method``) is judged by that check alone: how a server's framework answers
+      an unsupported method is one finding, not one per MUST check.
+    - ``refusal``: the target refused a feature cleanly. When the answer is a 4xx, every check
+      of that feature is skipped with the refusal's reason, whatever kinds it judges, so the
+      report says why the feature was not judged; every other check judges the error answer as
+      usual (a refusal served as text/plain is still a ``response.content_type`` finding). Any
+      other answer is no refusal (a 5xx is a crash), and the checks judge it as usual.
     """
     kind = exchange.kind
     outside = (
@@ -144,27 +198,32 @@ def run_checks(
         and exchange.request is not None
         and not profile.request.is_valid(exchange.request)
     )
+    owner = _OWNERS.get(exchange.intent) if exchange.intent is not None else None
+    refused = refusal if refusal is not None and 400 <= exchange.status < 500 else None
+    if checks is None:
+        checks = REGISTRY.values() if refused is not None else _for_kind(kind)
     results = []
-    for item in _for_kind(kind) if checks is None else checks:
+    for item in checks:
+        if refused is not None and refused.feature in item.features:
+            results.append(item.skipped(refused.skip_reason))
+            continue
         if kind not in item.kinds:
             continue
-        requirement = item.requirement
+        if owner is not None and item.id != owner:
+            results.append(item.skipped(f"judged by {owner}"))
+            continue
         if outside and not item.judges_invalid_requests:
-            results.append(
-                CheckResult(item.id, requirement.id, requirement.level, "skipped", (), _OUTSIDE)
-            )
+            results.append(item.skipped(_OUTSIDE))
             continue
         try:
             violations = list(item.function(exchange, profile))
         except NotApplicable as skip:
-            results.append(
-                CheckResult(item.id, requirement.id, requirement.level, "skipped", (), skip.reason)
-            )
+            results.append(item.skipped(skip.reason))
             continue
         except Exception as bug:  # a bug of ours must not hide the other checks' verdicts
             reason = f"{type(bug).__name__}: {bug}"
             results.append(
-                CheckResult(item.id, requirement.id, requirement.level, "error", (), reason)
+                CheckResult(item.id, item.requirement.id, item.level, "error", (), reason)
             )
             continue
         if not violations:
@@ -176,15 +235,5 @@ def run_checks(
             )
             for v in violations
         )
-        results.append(CheckResult(item.id, requirement.id, requirement.level, "failed", failures))
-    if refusal is not None and kind == "error":
-        judged = {result.check for result in results}
-        for item in REGISTRY.values() if checks is None else checks:
-            if refusal.feature in item.features and item.id not in judged:
-                requirement = item.requirement
-                results.append(
-                    CheckResult(
-                        item.id, requirement.id, requirement.level, "skipped", (), refusal.reason
-                    )
-                )
+        results.append(CheckResult(item.id, item.requirement.id, item.level, "failed", failures))
     return results

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 import jsonschema
 import jsonschema_rs
@@ -36,6 +36,18 @@ def _stop_sequences(exchange: Exchange) -> list[str]:
     return [s for s in sequences if isinstance(s, str) and s]
 
 
+def _bound_choices(exchange: Exchange) -> list[Choice]:
+    """The choices a JSON response format binds; NotApplicable when there is none."""
+    _response_format(exchange)
+    choices = [choice for choice in exchange.answer.choices if _judged(exchange, choice)]
+    if not choices:
+        raise NotApplicable(
+            "no choice finished on its own with content (each was cut short, stopped by a stop "
+            "sequence, refused or answered with a tool call)"
+        )
+    return choices
+
+
 def _judged(exchange: Exchange, choice: Choice) -> bool:
     """A choice whose content the response format binds: finished by the model itself (not by
     the cap, a filter or a requested stop sequence, any of which may cut the JSON), and not a
@@ -49,14 +61,11 @@ def _judged(exchange: Exchange, choice: Choice) -> bool:
     "response_format.json",
     requirement_id="CC-FORMAT-01",
     kinds=("completion", "stream"),
-    features=("response_format",),
+    feature="response_format",
 )
 def content_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With a JSON response_format, the content of a finished choice is JSON text."""
-    _response_format(exchange)
-    for choice in exchange.answer.choices:
-        if not _judged(exchange, choice):
-            continue
+    for choice in _bound_choices(exchange):
         try:
             json.loads(choice.content or "")
         except ValueError:
@@ -76,7 +85,7 @@ def _compiled(schema_text: str) -> tuple[Any, jsonschema.protocols.Validator]:
     "response_format.schema",
     requirement_id="CC-FORMAT-02",
     kinds=("completion", "stream"),
-    features=("response_format",),
+    feature="response_format",
 )
 def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With a strict json_schema response_format, the content validates against that schema."""
@@ -91,13 +100,15 @@ def content_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vio
         fast, explainer = _compiled(json.dumps(spec["schema"], sort_keys=True))
     except (jsonschema_rs.ValidationError, ValueError, jsonschema.SchemaError) as bad:
         raise NotApplicable(f"the request's schema cannot be compiled: {bad}") from None
-    for choice in exchange.answer.choices:
-        if not _judged(exchange, choice):
-            continue
+    documents = []
+    for choice in _bound_choices(exchange):
         try:
-            document = json.loads(choice.content or "")
+            documents.append((choice, json.loads(choice.content or "")))
         except ValueError:
             continue  # response_format.json reports it
+    if not documents:
+        raise NotApplicable("no content is JSON (response_format.json reports it)")
+    for choice, document in documents:
         if fast.is_valid(document):
             continue
         error = jsonschema.exceptions.best_match(explainer.iter_errors(document))
@@ -119,12 +130,17 @@ def _logprobs_requested(exchange: Exchange) -> bool:
     "logprobs.presence",
     requirement_id="CC-LOGPROB-01",
     kinds=("completion", "stream"),
-    features=("logprobs",),
+    feature="logprobs",
 )
 def logprobs_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Log probabilities come back exactly when requested."""
     requested = _logprobs_requested(exchange)
-    for choice in exchange.answer.choices:
+    choices = exchange.answer.choices
+    if not requested and not any(choice.logprobs_present for choice in choices):
+        raise NotApplicable("logprobs were not requested, and none came back")
+    if requested and not any(choice.content for choice in choices):
+        raise NotApplicable("logprobs were requested, but no choice has content to carry them")
+    for choice in choices:
         if requested and choice.content and not choice.logprob_entries:
             # Present means token entries in logprobs.content, not just a logprobs key.
             yield Violation(
@@ -142,18 +158,28 @@ def logprobs_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Vi
             )
 
 
+#: top_logprobs: "an integer between 0 and 20" (OpenAI spec, CreateChatCompletionRequest).
+_TOP_LOGPROBS: Final = range(21)
+
+
 @check(
     "logprobs.top_logprobs",
     requirement_id="CC-LOGPROB-02",
     kinds=("completion", "stream"),
-    features=("logprobs",),
+    feature="logprobs",
 )
 def top_logprobs_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With top_logprobs k, each token carries at most k alternatives, and some when k > 0."""
     k = exchange.requested.get("top_logprobs") if _logprobs_requested(exchange) else None
-    if not isinstance(k, int) or isinstance(k, bool):
+    if k is None:
         raise NotApplicable("top_logprobs was not requested with logprobs")
-    expected = f"a list of {'1..' if k else ''}{k} alternatives"
+    if not isinstance(k, int) or isinstance(k, bool) or k not in _TOP_LOGPROBS:
+        # Outside the contract: no count of alternatives is owed (errors.invalid_request
+        # judges whether such a request was refused).
+        raise NotApplicable(f"top_logprobs {k!r} is not an integer from 0 to 20")
+    if not any(choice.logprob_entries for choice in exchange.answer.choices):
+        raise NotApplicable("no token log probabilities came back (logprobs.presence judges it)")
+    expected = f"a list of 1 to {k} alternatives" if k else "an empty list (top_logprobs is 0)"
     for choice in exchange.answer.choices:
         bad = []
         for entry in choice.logprob_entries:
@@ -181,7 +207,7 @@ def _cap(exchange: Exchange) -> int:
     "max_tokens.respected",
     requirement_id="CC-LIMIT-01",
     kinds=("completion", "stream"),
-    features=("max_tokens",),
+    feature="max_tokens",
 )
 def within_token_cap(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Completion tokens stay within the requested cap (per choice)."""
@@ -203,7 +229,7 @@ def within_token_cap(exchange: Exchange, profile: Profile) -> Iterator[Violation
     "max_tokens.length",
     requirement_id="CC-LIMIT-02",
     kinds=("completion", "stream"),
-    features=("max_tokens",),
+    feature="max_tokens",
 )
 def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A single choice that used the whole token cap finishes with "length"."""
@@ -216,11 +242,13 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
     tokens = completion_tokens(exchange.answer.usage)
     if tokens is None:
         raise NotApplicable("the answer reports no completion token count")
+    if tokens < cap:
+        raise NotApplicable(f"the choice used {tokens} of the cap's {cap} completion tokens")
     # At exactly the cap, "stop" would be right only if the end-of-sequence token were counted
     # and checked before the cap; vLLM (v1 check_stop) and TGI test the cap first, so the
     # cap-th token ends the choice with "length" whatever it is.
     for choice in exchange.answer.choices:
-        if tokens >= cap and choice.finish_reason == "stop":
+        if choice.finish_reason == "stop":
             yield Violation(
                 choice.finish_path,
                 '"length"',
@@ -229,9 +257,7 @@ def capped_choice_says_length(exchange: Exchange, profile: Profile) -> Iterator[
             )
 
 
-@check(
-    "stop.excluded", requirement_id="CC-STOP-01", kinds=("completion", "stream"), features=("stop",)
-)
+@check("stop.excluded", requirement_id="CC-STOP-01", kinds=("completion", "stream"), feature="stop")
 def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A stop sequence does not appear in the returned content."""
     if profile.stop_sequence != "excluded":
@@ -239,6 +265,8 @@ def stop_sequence_absent(exchange: Exchange, profile: Profile) -> Iterator[Viola
     sequences = _stop_sequences(exchange)
     if not sequences:
         raise NotApplicable("no stop sequence was requested")
+    if not any(choice.content for choice in exchange.answer.choices):
+        raise NotApplicable("no choice has content to search for the stop sequence")
     for choice in exchange.answer.choices:
         found = [s for s in sequences if s in (choice.content or "")]
         if found:
@@ -257,7 +285,7 @@ _THINK_TAGS = ("<think>", "</think>")
     "reasoning.separated",
     requirement_id="CC-REASON-01",
     kinds=("completion", "stream"),
-    features=("separate_reasoning",),
+    feature="separate_reasoning",
 )
 def reasoning_kept_apart(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """When reasoning is returned apart or separation was asked, content holds no <think> block."""
@@ -265,6 +293,8 @@ def reasoning_kept_apart(exchange: Exchange, profile: Profile) -> Iterator[Viola
     choices = exchange.answer.choices
     if not asked and all(choice.reasoning is None for choice in choices):
         raise NotApplicable("no reasoning was returned apart or requested apart")
+    if not any(choice.content for choice in choices):
+        raise NotApplicable("no choice has content a <think> block could leak into")
     for choice in choices:
         if any(tag in (choice.content or "") for tag in _THINK_TAGS):
             yield Violation(

@@ -1,103 +1,179 @@
-"""Checks that a request inside the contract is owed an answer.
+"""Checks that a request inside the contract is answered: not crashed on, not refused as invalid.
 
-A compatible server may lack a feature, and says so with a clean 4xx ("not supported"): that is a
-capability the run skips. What it may not do is crash on a valid request (a 5xx), or refuse one
-as invalid while blaming a value the profile documents as valid (a range's edge refused).
+A request that validates against the profile's request schema is owed an answer. A 5xx is a
+crash. A 400 or 422 says the request is invalid (RFC 9110 §15.5.1, §15.5.21), which contradicts
+the contract, unless the target says the parameter or feature is one it does not offer: a
+model without tools, a server started without a tool parser, a parameter the model lacks.
+Those refusals are capability skips, recognized by their wording.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Final
 
 from conformance._errors import NotApplicable
 from conformance._exchange import NOT_JSON, Exchange
-from conformance._profile import Profile
+from conformance._profile import FEATURES, Profile
 from conformance.checks._registry import Violation, check
 
-#: How servers word a capability they lack, or a limit of the model rather than of the
-#: contract: OpenAI's "Unrecognized request argument supplied: top_k" and "This model's
-#: maximum context length is …" (https://github.com/xlinx/sd-webui-decadetw-auto-prompt-llm/
-#: issues/29, https://github.com/himanushi/chat-code/issues/17); vLLM's and llama.cpp's
-#: "… is not supported" (https://github.com/vllm-project/vllm/issues/4795).
+#: Answers that say nothing about the request's values: throttling and credits (402, 408,
+#: 429, 503), access (401, 403) and routing (404: a model or path the target does not serve;
+#: errors.status_code judges an unknown model).
+_NOT_ABOUT_VALUES: Final = {
+    401: "refuses the credentials",
+    402: "asks for credits",
+    403: "refuses access",
+    404: "does not serve the model or path",
+    408: "is a timeout",
+    429: "is throttling",
+    503: "is an overload",
+}
+_INVALID: Final = (400, 422)
+
+#: Wordings of a capability refusal: the target does not offer the parameter or the feature.
+#: OpenAI: 400 "Unrecognized request argument supplied: top_k"
+#: (https://github.com/xlinx/sd-webui-decadetw-auto-prompt-llm/issues/29) and "Unsupported
+#: parameter: 'temperature' is not supported with this model"
+#: (https://github.com/appatalks/eva-agent/issues/83); Ollama: "stablelm2:latest does not
+#: support tools" (https://github.com/ollama/ollama/issues/6027); llama.cpp: "Unsupported param:
+#: best_of", "tools param requires --jinja flag" (ggml-org/llama.cpp tools/server/utils.hpp);
+#: vLLM: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be
+#: set' (vllm-project/vllm vllm/entrypoints/openai/serving_chat.py); pydantic-based servers:
+#: "Extra inputs are not permitted"; and a model's own limit ("maximum context length").
 _CAPABILITY: Final = re.compile(
     r"not supported|unsupported|does not support|doesn't support|not available|not enabled"
-    r"|unrecognized|unknown (?:parameter|field|argument)|not implemented|not allowed for"
-    r"|context length|context window|maximum context|too many tokens|exceeds the model",
+    r"|unrecognized|unknown (?:parameter|argument|field|param)|not permitted|extra_forbidden"
+    r"|requires? (?:the )?--[a-z]|context length|context window",
     re.IGNORECASE,
 )
-#: Answers that are not a judgement of the request's validity: throttling, credits, auth, a
-#: missing model or route, a timeout.
-_NOT_VALIDATION: Final = frozenset({401, 402, 403, 404, 405, 408, 409, 429})
+#: A parameter named in a message: quoted ('temperature', pydantic's ('body', 'temperature'))
+#: or as a JSON path ($.temperature).
+_NAMED: Final = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]*)|\$\.([A-Za-z_][A-Za-z0-9_]*)""")
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _error_text(body: Any) -> tuple[str, Any]:
-    """The error's message and its ``param`` (None when absent), whatever the envelope."""
-    if not isinstance(body, Mapping):
-        return "", None
-    error = body.get("error", body)
-    if isinstance(error, str):
-        return error, None
-    if not isinstance(error, Mapping):
-        return "", None
-    message = error.get("message", body.get("detail", ""))
-    return (message if isinstance(message, str) else str(message)), error.get("param")
+def _error_text(exchange: Exchange) -> str:
+    """The error's message, however the target shaped its body."""
+    body = exchange.json
+    if body is NOT_JSON:
+        return exchange.body[:500].decode("utf-8", "replace")
+    if not isinstance(body, dict):
+        return json.dumps(body)[:500]
+    error = body.get("error")
+    for value in (
+        error.get("message") if isinstance(error, dict) else error,
+        body.get("message"),
+        body.get("detail"),
+    ):
+        if isinstance(value, str):
+            return value
+        if value is not None:
+            return json.dumps(value)[:500]
+    return json.dumps(body)[:500]
 
 
-def _blamed(request: Mapping[str, Any], message: str, param: Any) -> str | None:
-    """The top-level request parameter the error names, when the request carries it."""
-    if isinstance(param, str) and param:
-        top = re.split(r"[.\[]", param, maxsplit=1)[0]
-        if top in request:
-            return top
-    for name in request:
-        if name not in ("model", "messages") and re.search(rf"\b{re.escape(name)}\b", message):
-            return name
+def _param(exchange: Exchange) -> str | None:
+    """The top-level name in error.param ("messages[0].content" -> "messages"), or in
+    error.metadata.param where OpenRouter puts it, if any."""
+    body = exchange.json
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None
+    metadata = error.get("metadata")
+    for param in (
+        error.get("param"),
+        metadata.get("param") if isinstance(metadata, dict) else None,
+    ):
+        found = _NAME.match(param) if isinstance(param, str) else None
+        if found:
+            return found.group()
     return None
 
 
+def _blamed(exchange: Exchange, text: str) -> list[str]:
+    """The request's parameters the error blames: the one in error.param, else those quoted in
+    its message ("Invalid 'temperature'", pydantic's ('body', 'temperature')), in order."""
+    request = exchange.requested
+    param = _param(exchange)
+    if param is not None and param in request:
+        return [param]
+    names = dict.fromkeys(name for pair in _NAMED.findall(text) for name in pair if name in request)
+    return list(names)
+
+
+def _clip(text: str, size: int = 160) -> str:
+    return text if len(text) <= size else text[: size - 3] + "..."
+
+
+def _show(name: str, value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False)
+    return f"{name}={_clip(shown, 60)}"
+
+
 @check(
-    "requests.valid_accepted", requirement_id="CC-REQ-01", kinds=("completion", "stream", "error")
+    "requests.valid_accepted",
+    requirement_id="CC-REQ-01",
+    kinds=("completion", "stream", "error"),
+    # It judges whether the request's features were accepted; when the target refused one
+    # cleanly, it has said it does not offer it, which is the skip this check would otherwise
+    # have to read from the message.
+    feature=FEATURES,
 )
 def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
-    """A request inside the contract is answered: never a 5xx, never refused for a valid value."""
-    if exchange.intent is not None:
-        raise NotApplicable("the request was broken on purpose")
+    """A request inside the contract is answered: never a 5xx, never refused as invalid."""
     request = exchange.requested
+    if exchange.intent is not None:
+        raise NotApplicable(f"the request was broken on purpose ({exchange.intent})")
     if not profile.request.is_valid(request):
         raise NotApplicable("the request breaks the contract: errors.invalid_request judges it")
     status = exchange.status
+    if 200 <= status < 300:
+        return
     if status < 400:
-        return  # answered
-    body = exchange.json
-    message, param = _error_text(body if body is not NOT_JSON else None)
+        raise NotApplicable(f"{status} is neither an answer nor a refusal")
+    if status in _NOT_ABOUT_VALUES:
+        raise NotApplicable(f"{status} {_NOT_ABOUT_VALUES[status]}, not the request's values")
+    text = _error_text(exchange)
     if status >= 500:
-        said = f": {message[:160]}" if message else ""
         yield Violation(
             "status",
-            "an answer, or a 4xx saying what the target does not support",
+            "a 2xx answer: the request is inside the contract",
             status,
-            f"a request inside the contract was answered {status}{said}",
+            f"a request inside the contract got {status}: {_clip(text)}",
         )
         return
-    if status in _NOT_VALIDATION:
-        raise NotApplicable(f"a {status} does not judge the request's validity")
-    if _CAPABILITY.search(message):
-        raise NotApplicable(f"the target lacks a capability: {status} {message[:160]}")
-    blamed = _blamed(request, message, param)
-    if blamed is None:
-        # Nothing names what was refused: a limit of the model the contract cannot see, or a
-        # feature it lacks, worded another way. No finding stands on a guess.
-        raise NotApplicable(f"refused with {status} without naming a parameter: {message[:160]}")
-    if blamed not in profile.parameters:
-        # OpenAI itself refuses what it does not know ("Unrecognized request argument").
-        raise NotApplicable(f"{blamed} is not a parameter {profile.id} documents: may be refused")
-    value = request[blamed]
-    yield Violation(
-        f"$.{blamed}",
-        f"an answer: {blamed} is inside what {profile.id} documents",
-        value,
-        f"a request inside the contract was refused with {status} for {blamed}={value!r}: "
-        f"{message[:160]}",
+    if status not in _INVALID:
+        raise NotApplicable(f"{status} does not refuse the request as invalid")
+    if _CAPABILITY.search(text):
+        raise NotApplicable(f"the target does not offer what was asked: {status} {_clip(text)}")
+    blamed = _blamed(exchange, text)
+    documented = profile.parameters
+    # A parameter the profile does not document, or one outside the core that a compatible
+    # server may not offer: refusing it is the target's choice, not a broken promise. When the
+    # error names no parameter, any such parameter of the request may be the one refused.
+    suspects = blamed or list(request)
+    outside = [name for name in suspects if name not in documented or name in profile.may_ignore]
+    if outside:
+        raise NotApplicable(
+            f"the error {'blames' if blamed else 'may blame'} {', '.join(outside)}, "
+            "outside the profile's core"
+        )
+    if blamed:
+        values = ", ".join(_show(name, request[name]) for name in blamed)
+        yield Violation(
+            f"$.error.{'param' if _param(exchange) in blamed else 'message'}",
+            "an answer: the value is inside the contract",
+            _clip(text),
+            f"the target refused {values} as invalid ({status}), "
+            "a value the profile's request schema admits",
+        )
+        return
+    # No parameter named: a limit of the model the contract cannot see, or a capability it
+    # lacks worded another way, may be what was refused. No finding stands on a guess.
+    raise NotApplicable(
+        f"refused as invalid ({status}: {_clip(text)}) without naming a parameter or an "
+        "unsupported feature"
     )

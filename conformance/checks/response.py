@@ -15,16 +15,6 @@ from conformance.checks._registry import Violation, check
 _JSON_TYPES: Final = ("application/json",)
 
 
-WRONG_METHOD: Final = "another method than POST: errors.wrong_method judges the answer"
-
-
-def judged_elsewhere(exchange: Exchange) -> None:
-    """A request with a wrong method meets the web framework before the endpoint, which
-    answers it its own way: one SHOULD check judges that answer, no MUST check does."""
-    if exchange.intent == "wrong_method":
-        raise NotApplicable(WRONG_METHOD)
-
-
 def schema_violations(
     validator: SchemaValidator, instance: Any, root: str = "$"
 ) -> Iterator[Violation]:
@@ -35,12 +25,16 @@ def schema_violations(
         yield Violation(under(root, error.path), error.expected, error.actual, error.message)
 
 
+def declared_json(exchange: Exchange) -> bool:
+    """The answer is declared as JSON: application/json or a structured +json type."""
+    media = exchange.media_type
+    return media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
+
+
 @check("response.content_type", requirement_id="CC-HTTP-01", kinds=("completion", "error"))
 def content_type_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A non-streamed answer, success or error, is served as application/json."""
-    judged_elsewhere(exchange)
-    media = exchange.media_type
-    if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+    if declared_json(exchange):
         return
     yield Violation(
         "headers['content-type']",
@@ -60,6 +54,9 @@ def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vi
         )
         return
     yield from schema_violations(profile.response, body)
+
+
+_DETAILED: Final = ("prompt_tokens", "completion_tokens")  # counts with a *_details breakdown
 
 
 def _count(usage: Mapping[str, Any], name: str) -> int | None:
@@ -95,6 +92,12 @@ def usage_adds_up(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     total = _count(usage, "total_tokens")
     if "prompt_tokens" in usage or "completion_tokens" in usage:
         prompt, completion = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+        detailed = any(
+            isinstance(usage.get(f"{name}_details"), dict) and _count(usage, name) is not None
+            for name in _DETAILED
+        )
+        if (prompt is None or completion is None or total is None) and not detailed:
+            raise NotApplicable("the usage has no complete set of counts to add up")
         if (
             prompt is not None
             and completion is not None
@@ -112,7 +115,7 @@ def usage_adds_up(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         return
     inputs, outputs = _count(usage, "input_tokens"), _count(usage, "output_tokens")
     if inputs is None or outputs is None or total is None:
-        return
+        raise NotApplicable("the usage has no complete set of counts to add up")
     cached = (_count(usage, "cache_read_tokens") or 0) + (_count(usage, "cache_write_tokens") or 0)
     # Where cache tokens are counted apart from input_tokens (Anthropic-style accounting), the
     # total also includes them; both readings are accepted.
@@ -159,12 +162,14 @@ def choice_indices(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
             if isinstance(chunk.get("choices"), list)
         ]
     seen: set[int] = set()
+    judged = False
     for root, choices in groups:
         in_group: set[int] = set()
         for j, choice in enumerate(choices):
             index = choice.get("index") if isinstance(choice, dict) else None
             if not isinstance(index, int) or isinstance(index, bool):
                 continue  # the schema reports a missing or mistyped index
+            judged = True
             path = f"{root}.choices[{j}].index"
             if index in in_group:
                 yield Violation(
@@ -174,6 +179,8 @@ def choice_indices(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
                 yield Violation(path, f"an index in 0..{n - 1}", index, "choice index out of range")
             in_group.add(index)
         seen |= in_group
+    if not judged:
+        raise NotApplicable("no choice carries an index to judge")
     if n is None and seen and seen != set(range(max(seen) + 1)):
         missing = sorted(set(range(max(seen) + 1)) - seen)
         yield Violation(
@@ -184,9 +191,7 @@ def choice_indices(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         )
 
 
-@check(
-    "choices.count", requirement_id="CC-CHOICE-02", kinds=("completion", "stream"), features=("n",)
-)
+@check("choices.count", requirement_id="CC-CHOICE-02", kinds=("completion", "stream"), feature="n")
 def choice_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The answer holds exactly the n choices the request asked for."""
     n = requested_n(exchange)
@@ -200,8 +205,13 @@ def choice_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
             yield Violation("$.choices", f"{n} choice(s)", len(choices), "wrong number of choices")
         return
     transcript = exchange.transcript
-    if transcript.errors or not transcript.chunks:
-        raise NotApplicable("the stream carried no chunk or ended with an error")
+    stream = transcript.stream
+    if transcript.errors or stream.cut_off is not None or stream.unterminated is not None:
+        # Choices not yet begun when the stream broke off are not missing: they were cut (and
+        # the framing or error checks report the break).
+        raise NotApplicable("the stream was interrupted before every choice could begin")
+    if any(payload.kind == "not_json" for payload in transcript.payloads):
+        raise NotApplicable("some events are not JSON, so their choices cannot be counted")
     indices = sorted({choice.index for choice in exchange.answer.choices})
     if len(indices) != n:
         yield Violation(
@@ -218,18 +228,25 @@ def finish_reason_known(exchange: Exchange, profile: Profile) -> Iterator[Violat
     allowed = profile.finish_reasons
     expected = f"one of {sorted(allowed)}"
     if exchange.kind == "completion":
-        for choice in exchange.answer.choices:
-            reason = choice.finish_reason
-            if isinstance(reason, str) and reason not in allowed:
-                yield Violation(choice.finish_path, expected, reason, "undocumented finish_reason")
-        return
-    for payload, chunk in exchange.transcript.dict_chunks:
-        choices = chunk.get("choices")
-        for j, choice in enumerate(choices if isinstance(choices, list) else ()):
-            reason = choice.get("finish_reason") if isinstance(choice, dict) else None
-            if isinstance(reason, str) and reason not in allowed:
-                path = f"{payload.path}.choices[{j}].finish_reason"
-                yield Violation(path, expected, reason, "undocumented finish_reason")
+        reasons = [(c.finish_path, c.finish_reason) for c in exchange.answer.choices]
+    else:
+        reasons = [
+            (f"{payload.path}.choices[{j}].finish_reason", choice.get("finish_reason"))
+            for payload, chunk in exchange.transcript.dict_chunks
+            for j, choice in enumerate(_listed(chunk.get("choices")))
+            if isinstance(choice, dict)
+        ]
+    named = [(path, reason) for path, reason in reasons if isinstance(reason, str)]
+    if not named:
+        # A missing finish_reason is the schema's finding (and stream.finish_reason's).
+        raise NotApplicable("no choice carries a finish_reason")
+    for path, reason in named:
+        if reason not in allowed:
+            yield Violation(path, expected, reason, "undocumented finish_reason")
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def completion_tokens(usage: Any) -> int | None:
@@ -246,15 +263,16 @@ def completion_tokens(usage: Any) -> int | None:
 @check("response.empty_success", requirement_id="CC-RESP-02", kinds=("completion", "stream"))
 def empty_success(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A "stop" answer is not empty: no content, no refusal, no tool call and zero tokens."""
+    stopped = [choice for choice in exchange.answer.choices if choice.finish_reason == "stop"]
+    if not stopped:
+        raise NotApplicable('no choice finished with "stop"')
     tokens = completion_tokens(exchange.answer.usage)
     if tokens is None:
         raise NotApplicable("the answer reports no completion token count")
     if tokens:
         return
-    for choice in exchange.answer.choices:
-        if choice.finish_reason == "stop" and not (
-            choice.content or choice.refusal or choice.tool_calls
-        ):
+    for choice in stopped:
+        if not (choice.content or choice.refusal or choice.tool_calls):
             yield Violation(
                 choice.path,
                 "content, a refusal or a tool call",

@@ -20,7 +20,7 @@ def _clip(text: str, size: int = 120) -> str:
     return text if len(text) <= size else text[: size - 3] + "..."
 
 
-@check("stream.content_type", requirement_id="CC-HTTP-02", kinds=("stream",), features=("stream",))
+@check("stream.content_type", requirement_id="CC-HTTP-02", kinds=("stream",), feature="stream")
 def content_type_is_event_stream(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A successful streamed answer is served as text/event-stream."""
     if exchange.media_type != "text/event-stream":
@@ -32,10 +32,12 @@ def content_type_is_event_stream(exchange: Exchange, profile: Profile) -> Iterat
         )
 
 
-@check("stream.framing", requirement_id="CC-STREAM-01", kinds=("stream",), features=("stream",))
+@check("stream.framing", requirement_id="CC-STREAM-01", kinds=("stream",), feature="stream")
 def well_framed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The event stream is UTF-8 and every event ends with a blank line."""
     stream = exchange.transcript.stream
+    if not stream.bytes_read:
+        raise NotApplicable("the stream is empty: there is no framing to judge")
     if stream.unterminated is not None:
         yield Violation(
             "$.events",
@@ -64,9 +66,11 @@ def _runs_together(data: str) -> bool:
     return True
 
 
-@check("stream.data_json", requirement_id="CC-STREAM-02", kinds=("stream",), features=("stream",))
+@check("stream.data_json", requirement_id="CC-STREAM-02", kinds=("stream",), feature="stream")
 def data_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Every data payload is JSON text or the sentinel [DONE]."""
+    if not exchange.transcript.payloads:
+        raise NotApplicable("the stream carried no data event")
     for payload in exchange.transcript.payloads:
         if payload.kind != "not_json":
             continue
@@ -76,7 +80,7 @@ def data_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         yield Violation(payload.path, "JSON text or [DONE]", _clip(payload.data), message)
 
 
-@check("stream.terminator", requirement_id="CC-STREAM-03", kinds=("stream",), features=("stream",))
+@check("stream.terminator", requirement_id="CC-STREAM-03", kinds=("stream",), feature="stream")
 def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The stream ends with exactly one data: [DONE] and nothing after it."""
     transcript = exchange.transcript
@@ -107,12 +111,12 @@ def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         )
 
 
-@check(
-    "stream.chunk_schema", requirement_id="CC-STREAM-04", kinds=("stream",), features=("stream",)
-)
+@check("stream.chunk_schema", requirement_id="CC-STREAM-04", kinds=("stream",), feature="stream")
 def chunks_match_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Every JSON event other than an error is a chat.completion.chunk."""
     validator = profile.chunk
+    if not exchange.transcript.chunks:
+        raise NotApplicable("the stream carried no chunk")
     bad = 0
     for payload in exchange.transcript.chunks:
         if validator.is_valid(payload.value):
@@ -129,7 +133,7 @@ def chunks_match_schema(exchange: Exchange, profile: Profile) -> Iterator[Violat
         )
 
 
-@check("stream.identity", requirement_id="CC-STREAM-05", kinds=("stream",), features=("stream",))
+@check("stream.identity", requirement_id="CC-STREAM-05", kinds=("stream",), feature="stream")
 def same_identity(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """All chunks share one id and one created time."""
     chunks = exchange.transcript.dict_chunks
@@ -165,12 +169,15 @@ def _delta(choice: Mapping[str, Any]) -> Mapping[str, Any]:
     return delta if isinstance(delta, dict) else {}
 
 
-@check("stream.role", requirement_id="CC-STREAM-06", kinds=("stream",), features=("stream",))
+@check("stream.role", requirement_id="CC-STREAM-06", kinds=("stream",), feature="stream")
 def role_first_only(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The first delta of each choice carries role "assistant"; later deltas do not repeat it."""
+    entries = list(_choice_entries(exchange.transcript))
+    if not entries:
+        raise NotApplicable("no chunk carries a choice")
     started: set[int] = set()
     repeats: dict[int, list[str]] = {}
-    for payload, j, index, choice in _choice_entries(exchange.transcript):
+    for payload, j, index, choice in entries:
         role = _delta(choice).get("role")
         path = f"{payload.path}.choices[{j}].delta.role"
         if index not in started:
@@ -203,9 +210,7 @@ def _carries_output(delta: Mapping[str, Any]) -> bool:
     )
 
 
-@check(
-    "stream.finish_reason", requirement_id="CC-STREAM-07", kinds=("stream",), features=("stream",)
-)
+@check("stream.finish_reason", requirement_id="CC-STREAM-07", kinds=("stream",), feature="stream")
 def one_finish_per_choice(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Each choice ends with exactly one finish_reason, and nothing for it follows."""
     transcript = exchange.transcript
@@ -221,6 +226,8 @@ def one_finish_per_choice(exchange: Exchange, profile: Profile) -> Iterator[Viol
         if choice.get("finish_reason") is not None:
             paths.append(f"{path}.finish_reason")
     interrupted = bool(transcript.errors) or transcript.stream.cut_off is not None
+    if not finishes:
+        raise NotApplicable("no chunk carries a choice")
     for index, paths in sorted(finishes.items()):
         if not paths and not interrupted:
             yield Violation(
@@ -272,12 +279,15 @@ def _nonempty(value: Any) -> bool:
     "stream.tool_calls.start",
     requirement_id="CC-STREAM-08",
     kinds=("stream",),
-    features=("tools", "stream"),
+    feature=("stream", "tools"),
 )
 def tool_calls_start(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Each streamed tool call starts with its id, type and name, indexed 0..k-1."""
+    fragments = list(_fragments(exchange.transcript))
+    if not fragments:
+        raise NotApplicable("the stream carried no tool call")
     seen: dict[int, set[int]] = {}
-    for path, choice, index, fragment in _fragments(exchange.transcript):
+    for path, choice, index, fragment in fragments:
         calls = seen.setdefault(choice, set())
         if index in calls:
             continue
@@ -317,13 +327,16 @@ def tool_calls_start(exchange: Exchange, profile: Profile) -> Iterator[Violation
     "stream.tool_calls.repeat",
     requirement_id="CC-STREAM-09",
     kinds=("stream",),
-    features=("tools", "stream"),
+    feature=("stream", "tools"),
 )
 def tool_calls_not_repeated(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Later fragments of a streamed tool call do not repeat its id or name."""
+    fragments = list(_fragments(exchange.transcript))
+    if not fragments:
+        raise NotApplicable("the stream carried no tool call")
     seen: dict[tuple[int, int], set[str]] = {}  # the fields each call has already carried
     repeats: dict[tuple[int, int], list[str]] = {}
-    for path, choice, index, fragment in _fragments(exchange.transcript):
+    for path, choice, index, fragment in fragments:
         carried = seen.setdefault((choice, index), set())
         for field, value in (("id", fragment.get("id")), ("function.name", _name(fragment))):
             if not _nonempty(value):
@@ -382,7 +395,7 @@ def _usage_placement(transcript: Transcript, *, required: bool) -> Iterator[Viol
     "stream.usage.requested",
     requirement_id="CC-STREAM-10",
     kinds=("stream",),
-    features=("stream_options", "stream"),
+    feature=("stream", "stream_options"),
 )
 def usage_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """With include_usage, exactly one usage chunk, last before [DONE], with empty choices."""
@@ -395,10 +408,7 @@ def usage_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Viola
 
 
 @check(
-    "stream.usage.unrequested",
-    requirement_id="CC-STREAM-11",
-    kinds=("stream",),
-    features=("stream",),
+    "stream.usage.unrequested", requirement_id="CC-STREAM-11", kinds=("stream",), feature="stream"
 )
 def usage_when_unrequested(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Without include_usage, usage appears only as the profile says, and well placed."""
@@ -417,7 +427,13 @@ def usage_when_unrequested(exchange: Exchange, profile: Profile) -> Iterator[Vio
             )
         return
     interrupted = bool(transcript.errors) or transcript.stream.cut_off is not None
-    yield from _usage_placement(transcript, required=policy == "always" and not interrupted)
+    required = policy == "always" and not interrupted
+    if not required and not any(c.get("usage") is not None for _, c in transcript.dict_chunks):
+        raise NotApplicable(
+            f"the stream carried no usage, which profile {profile.id} allows"
+            + (" of an interrupted stream" if policy == "always" else "")
+        )
+    yield from _usage_placement(transcript, required=required)
 
 
 def _error_object(payload: Payload) -> Any:
@@ -427,7 +443,7 @@ def _error_object(payload: Payload) -> Any:
     return value  # `event: error` may carry the error object itself
 
 
-@check("stream.error_event", requirement_id="CC-STREAM-12", kinds=("stream",), features=("stream",))
+@check("stream.error_event", requirement_id="CC-STREAM-12", kinds=("stream",), feature="stream")
 def error_event_well_formed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A mid-stream error is an error object with a message, and nothing but [DONE] follows it."""
     transcript = exchange.transcript

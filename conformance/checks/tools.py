@@ -16,33 +16,39 @@ from conformance.checks._registry import Violation, check
     "tool_calls.arguments",
     requirement_id="CC-TOOL-01",
     kinds=("completion", "stream"),
-    features=("tools",),
+    feature="tools",
 )
 def arguments_are_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A tool call's arguments string is JSON text encoding an object."""
-    for choice in exchange.answer.choices:
-        if choice.finish_reason == "length":
-            continue  # a call cut by the token cap cannot be complete JSON
-        for call in choice.tool_calls:
-            if call.type == "custom" or not isinstance(call.arguments, str):
-                continue  # custom input is free text; the schemas report a non-string
-            try:
-                decoded = json.loads(call.arguments)
-            except ValueError:
-                yield Violation(
-                    f"{call.path}.function.arguments",
-                    "JSON text",
-                    call.arguments,
-                    "the arguments are not valid JSON",
-                )
-                continue
-            if not isinstance(decoded, dict):
-                yield Violation(
-                    f"{call.path}.function.arguments",
-                    "a JSON object",
-                    call.arguments,
-                    "the arguments do not encode an object",
-                )
+    calls = [
+        call
+        for choice in exchange.answer.choices
+        # a call cut by the token cap cannot be complete JSON
+        if choice.finish_reason != "length"
+        for call in choice.tool_calls
+        # custom input is free text; the schemas report a non-string
+        if call.type != "custom" and isinstance(call.arguments, str)
+    ]
+    if not calls:
+        raise NotApplicable("no complete function tool call to judge")
+    for call in calls:
+        try:
+            decoded = json.loads(call.arguments)
+        except ValueError:
+            yield Violation(
+                f"{call.path}.function.arguments",
+                "JSON text",
+                call.arguments,
+                "the arguments are not valid JSON",
+            )
+            continue
+        if not isinstance(decoded, dict):
+            yield Violation(
+                f"{call.path}.function.arguments",
+                "a JSON object",
+                call.arguments,
+                "the arguments do not encode an object",
+            )
 
 
 def _tool_name(tool: Any) -> str | None:
@@ -84,7 +90,7 @@ def forced_name(tool_choice: Any) -> str | None:
     "tool_calls.allowed",
     requirement_id="CC-TOOL-02",
     kinds=("completion", "stream"),
-    features=("tools",),
+    feature="tools",
 )
 def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """Tool calls appear only when tools are offered and allowed, and name an offered tool."""
@@ -92,6 +98,10 @@ def calls_only_offered_tools(exchange: Exchange, profile: Profile) -> Iterator[V
     offered = _offered(request)
     tool_choice = request.get("tool_choice")
     allowed = _allowed_names(tool_choice)
+    if not any(choice.tool_calls for choice in exchange.answer.choices):
+        if offered and tool_choice == "none":
+            return  # the call tool_choice "none" forbids did not come: judged, and kept
+        raise NotApplicable("the answer carries no tool call")
     for choice in exchange.answer.choices:
         for call in choice.tool_calls:
             if not offered:
@@ -137,7 +147,7 @@ def _must_call(tool_choice: Any) -> bool:
     "tool_calls.forced",
     requirement_id="CC-TOOL-03",
     kinds=("completion", "stream"),
-    features=("tools",),
+    feature="tools",
 )
 def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """tool_choice "required" yields a tool call; a named choice yields a call to that tool."""
@@ -145,9 +155,11 @@ def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Viola
     if not _must_call(tool_choice):
         raise NotApplicable("tool_choice does not force a call")
     name = forced_name(tool_choice)
-    for choice in exchange.answer.choices:
-        if choice.cut_short:
-            continue  # the cap or a filter may stop generation before the call
+    # The cap or a filter may stop generation before the call.
+    owed = [choice for choice in exchange.answer.choices if not choice.cut_short]
+    if not owed:
+        raise NotApplicable("every choice was cut short before the forced call was owed")
+    for choice in owed:
         if not choice.tool_calls:
             expected = f"a call to {name!r}" if name else "at least one tool call"
             yield Violation(
@@ -168,14 +180,17 @@ def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Viola
     "tool_calls.finish_reason",
     requirement_id="CC-TOOL-04",
     kinds=("completion", "stream"),
-    features=("tools",),
+    feature="tools",
 )
 def finish_reason_matches_calls(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A choice that ends in tool calls finishes with "tool_calls", and only such a choice does."""
+    choices = exchange.answer.choices
+    if not any(c.tool_calls or c.finish_reason == "tool_calls" for c in choices):
+        raise NotApplicable('no choice called a tool or finished with "tool_calls"')
     named = (
         exchange.request is None or forced_name(exchange.requested.get("tool_choice")) is not None
     )
-    for choice in exchange.answer.choices:
+    for choice in choices:
         if choice.finish_reason == "tool_calls" and not choice.tool_calls:
             yield Violation(
                 choice.finish_path,
