@@ -159,6 +159,17 @@ def _tools_named(model: str) -> Probe:
     return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice=choice))
 
 
+@_scenario(
+    "tools.parallel", "two tools asked for at once: two calls, indexed apart", feature="tools"
+)
+def _tools_parallel(model: str) -> Probe:
+    # Parallel calls are where indices collide and arguments run together (Ollama and vLLM
+    # streamed every call as index 0: https://github.com/ollama/ollama/issues/15457,
+    # https://github.com/InternLM/lmdeploy/issues/3412).
+    text = "What are the weather and the local time in Paris? Use get_weather and get_time."
+    return Probe(ask(model, text, tools=_TOOLS, tool_choice="auto"))
+
+
 @_scenario("tools.none", "tool_choice none yields no call", feature="tools")
 def _tools_none(model: str) -> Probe:
     return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="none"))
