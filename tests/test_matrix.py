@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conformance._client import Budget
 from conformance._embedded import embedded_scenarios
 from conformance._profile import load_profile, profile_names
 from conformance._run import RunOptions, run
@@ -41,6 +42,7 @@ def _judge(judged: str, url: str, emulated: str, *, generated: bool) -> RunRepor
         model=MODEL_ID,
         seed=1,
         max_examples=10,
+        budget=Budget(max_requests=1000),
         extra_scenarios=embedded_scenarios(load_profile(emulated)),
     )
     return run(options, progress=lambda line: None, generated=generated)
