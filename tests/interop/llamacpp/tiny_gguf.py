@@ -24,7 +24,7 @@ import numpy as np
 
 WIDTH, LAYERS, HEADS, FFN, CONTEXT = 64, 2, 4, 128, 2048
 SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
-# llama-cpp-python recognises this exact template as "chatml" (llama_chat_format.CHATML_CHAT_TEMPLATE)
+# llama-cpp-python knows this exact template as "chatml" (llama_chat_format.CHATML_CHAT_TEMPLATE)
 CHATML = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content']"
     " + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
