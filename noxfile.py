@@ -69,21 +69,28 @@ def invariants(session: nox.Session) -> None:
 INTEROP = Path("tests/interop")
 
 
+def _server_venv(session: nox.Session, venv: Path, requirements: str) -> Path:
+    """A venv of its own for one server, with every package of its frozen requirements file."""
+    if not (venv / "bin" / "pip").exists():
+        session.run("python", "-m", "venv", str(venv))
+    pip = str(venv / "bin" / "pip")
+    session.run(pip, "install", "--quiet", "-r", str(INTEROP / requirements), external=True)
+    return venv
+
+
 @nox.session
 def interop(session: nox.Session) -> None:
-    """Judge real third-party servers (LiteLLM proxy, aimock) on 127.0.0.1 against the findings
-    recorded in tests/interop/expectations.yaml.
+    """Judge real third-party servers (LiteLLM proxy, aimock, llama-cpp-python) on 127.0.0.1
+    against the findings recorded in tests/interop/expectations.yaml.
 
-    Installs the pinned servers: LiteLLM in a venv of its own (its pins stay apart from the
-    suite's), aimock with ``npm ci``. Needs Node.js 20+ and npm.
+    Installs the pinned servers: LiteLLM and llama-cpp-python each in a venv of its own (their
+    pins stay apart from the suite's), aimock with ``npm ci``. Needs Node.js 20+ and npm, and a
+    C/C++ compiler with CMake 3.21+ (llama-cpp-python builds llama.cpp from its sdist).
     """
     session.install(".[test]")
-    litellm = Path(session.virtualenv.location).parent / "interop-litellm"
-    if not (litellm / "bin" / "pip").exists():
-        session.run("python", "-m", "venv", str(litellm))
-    pip = str(litellm / "bin" / "pip")
-    requirements = str(INTEROP / "litellm-requirements.txt")
-    session.run(pip, "install", "--quiet", "-r", requirements, external=True)
+    venvs = Path(session.virtualenv.location).parent
+    litellm = _server_venv(session, venvs / "interop-litellm", "litellm-requirements.txt")
+    llamacpp = _server_venv(session, venvs / "interop-llamacpp", "llamacpp-requirements.txt")
     aimock = INTEROP / "aimock"
     session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", str(aimock), external=True)
     session.run(
@@ -93,6 +100,7 @@ def interop(session: nox.Session) -> None:
         env={
             "INTEROP_LITELLM": str((litellm / "bin" / "litellm").resolve()),
             "INTEROP_AIMOCK": str((aimock / "node_modules" / ".bin" / "llmock").resolve()),
+            "INTEROP_LLAMACPP": str((llamacpp / "bin" / "python").absolute()),
             "INTEROP_OUT": os.environ.get("INTEROP_OUT", "reports/interop"),
         },
     )

@@ -46,7 +46,9 @@ def base_urls(out: Path) -> Iterator[dict[str, str]]:
     """Every server started once for the session, and stopped by PID at its end (or failure)."""
     litellm = _installed("INTEROP_LITELLM")
     aimock = _installed("INTEROP_AIMOCK")
-    ports = {name: free_port() for name in ("reference", "litellm", "aimock")}
+    llamacpp = _installed("INTEROP_LLAMACPP")  # the Python of its venv
+    model = targets.tiny_model(llamacpp, out / "models")
+    ports = {name: free_port() for name in ("reference", "litellm", "aimock", "llamacpp")}
     urls = {name: targets.base_url(port) for name, port in ports.items()}
     logs = out / "logs"
     ready: dict[str, float] = {}
@@ -55,6 +57,7 @@ def base_urls(out: Path) -> Iterator[dict[str, str]]:
             targets.reference(CONFORMANCE, ports["reference"]),
             targets.litellm(litellm, ports["litellm"], upstream=urls["reference"]),
             targets.aimock(aimock, ports["aimock"]),
+            targets.llamacpp(llamacpp, ports["llamacpp"], model),
         ):
             ready[server.name] = round(stack.enter_context(running(server, logs)), 1)
         (out / "ready_s.json").write_text(json.dumps(ready), encoding="utf-8")
