@@ -36,7 +36,7 @@ from conformance._profile import Profile
 from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance._shrink import Body, shrink
 from conformance._tiers import documented_ignorable, judged_as, wrong_type_probe
-from conformance.checks import Refusal, run_checks
+from conformance.checks import REGISTRY, Refusal, run_checks
 from conformance.report import RunReport, Target
 
 __all__ = ["Judged", "RunOptions", "Runner", "aggregate", "reproduce", "run"]
@@ -49,6 +49,8 @@ UNREACHABLE_AFTER = 3
 #: Requests the coverage phase leaves to the random phase at the least, so that the seed
 #: always draws something.
 RANDOM_FLOOR = 10
+#: Findings seen only under concurrency that are sent again alone, at most.
+ALONE_REPLAYS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +326,7 @@ class Runner:
 
     def _reserve(self) -> int:
         """Requests kept for shrinking, lone replays and resends of crashed invalid requests."""
-        return self.options.max_shrinks + 5
+        return self.options.max_shrinks + ALONE_REPLAYS + 5
 
     def _blame_check(self, judged: Judged, *, field: str) -> None:
         """An invalid request answered 5xx is sent once more without its violation: when that
@@ -439,13 +441,19 @@ class Runner:
         return spent
 
     def alone(self) -> dict[str, bool]:
-        """Send alone, once, each failure's shown request that was seen only under concurrency:
-        whether the same check fails again says whether the curl reproduces it."""
+        """Send alone, once, each failure's shown request that was seen only under concurrency
+        (MUST findings first, at most ``ALONE_REPLAYS``): whether the same check fails again
+        says whether the curl reproduces it. What the budget no longer allows stays unsaid."""
         replayed: dict[str, bool] = {}
-        for check_id, judged in failing(self.judged).items():
-            if judged.in_flight <= 1:
-                continue
-            again = self._one(f"{judged.scenario} (alone)", judged.probe)
+        shown = failing(self.judged)
+        concurrent = [check_id for check_id, judged in shown.items() if judged.in_flight > 1]
+        concurrent.sort(key=lambda check_id: REGISTRY[check_id].level != "MUST")
+        for check_id in concurrent[:ALONE_REPLAYS]:
+            judged = shown[check_id]
+            try:
+                again = self._one(f"{judged.scenario} (alone)", judged.probe)
+            except BudgetExhausted:
+                break
             replayed[check_id] = any(
                 r.check == check_id and r.status == "failed" for r in again.results
             )
@@ -480,8 +488,11 @@ def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> R
                 runner.coverage(model)
             complete = True
             if generated:
-                runner.generated(model)
-                runner.shrink()
+                try:  # the random phase spends what is left: running out ends it, not the run
+                    runner.generated(model)
+                    runner.shrink()
+                except BudgetExhausted as spent:
+                    progress(f"random generation stopped: {spent}")
             alone = runner.alone()
         except BudgetExhausted as spent:
             progress(f"stopped: {spent}")
