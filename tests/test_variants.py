@@ -25,7 +25,6 @@ from conformance._client import Budget, Client
 from conformance._profile import DEFAULT_PROFILE
 from conformance.cli import main
 from conformance.reference import MODEL_ID, VARIANTS, create_app, serve_in_thread
-from conformance.reference._requests import PLATFORM_PARAMETERS
 
 Url = Callable[[str], str]
 
@@ -65,12 +64,20 @@ def _stream(base: str, **params: Any) -> bytes:
 
 def test_platform_parameters_are_ignored_and_the_rest_still_validated(url: Url) -> None:
     base = url("platform-params-ignored")
-    wrong = dict.fromkeys(PLATFORM_PARAMETERS, 12345)
+    wrong = dict.fromkeys(load_profile().may_ignore, 12345)
     assert _post(base, {**ASK, **wrong}).status_code == 200
     assert _post(base, {**ASK, "metadata": {f"k{i}": "v" for i in range(17)}}).status_code == 200
     refused = _post(base, {**ASK, "metadata": 12345, "temperature": 5})
     assert refused.status_code == 400
     assert refused.json()["error"]["param"] == "temperature"
+
+
+def test_a_request_without_a_model_is_answered_by_the_one_served(url: Url) -> None:
+    base = url("model-defaulted")
+    answered = _post(base, {k: v for k, v in ASK.items() if k != "model"})
+    assert answered.status_code == 200
+    assert answered.json()["model"] == MODEL_ID
+    assert _post(url("platform-params-ignored"), {"messages": ASK["messages"]}).status_code == 400
 
 
 def test_an_unknown_parameter_is_refused_as_openai_does(url: Url) -> None:
@@ -197,6 +204,7 @@ def test_the_stop_sequence_is_kept(url: Url) -> None:
 
 def test_each_variant_has_a_wire_test() -> None:
     shown = {
+        "model-defaulted",
         "platform-params-ignored",
         "unknown-parameter-400",
         "tools-unsupported-400",

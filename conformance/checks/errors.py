@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from conformance._errors import NotApplicable
 from conformance._exchange import NOT_JSON, Exchange
 from conformance._headers import retry_after_seconds
 from conformance._profile import Profile
+from conformance._schemas import SchemaError
 from conformance._tiers import only_ignorable
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import declared_json, schema_violations
@@ -45,6 +46,12 @@ def error_fields(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     yield from schema_violations(fields, body)
 
 
+def _only_model_missing(errors: Sequence[SchemaError]) -> bool:
+    return bool(errors) and all(
+        e.path == "$" and e.message.startswith("'model' is a required property") for e in errors
+    )
+
+
 @check(
     "errors.invalid_request",
     requirement_id="CC-ERROR-03",
@@ -59,6 +66,11 @@ def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Vi
         raise NotApplicable("the request is valid")
     if 400 <= exchange.status < 500:
         return
+    if exchange.status < 300 and _only_model_missing(validator.explain(request)):
+        # A single-model server may answer a request without a model with that model (vLLM:
+        # https://github.com/vllm-project/vllm/pull/13568; OpenRouter: "if unspecified, the
+        # user's default is used"). OpenAI refuses it; every compatible server need not.
+        raise NotApplicable("only the model is missing, which a server may default")
     ignorable = only_ignorable(profile, request)
     if ignorable and exchange.status < 500:
         # A parameter outside the core may be ignored (the profile's may_ignore, with the

@@ -271,7 +271,6 @@ class _Router:
             return _Refusal(400, "The request body must be a JSON object.", cause="invalid")
         if self.faults.bypasses("validation"):
             return None
-        body = self.faults.read(body, self.profile)
         validator = self.profile.request
         if validator.is_valid(body):
             return None
@@ -321,6 +320,8 @@ class _Router:
             self.authorize(request)
             self.throttle(request)
             body = await self.read_json(request)
+            if isinstance(body, dict) and not self.faults.bypasses("validation"):
+                body = self.faults.read(body, self.profile)  # what the server makes of it
             refusal = self.validate(body)
             if refusal is not None:
                 streamed = isinstance(body, dict) and body.get("stream") is True

@@ -16,30 +16,18 @@ from conformance._schemas import load_schema
 from conformance.reference._hooks import Arrival, DropHook, ErrorHook, ErrorReply, RefuseHook
 from conformance.reference._model import MODEL_ID
 
-#: OpenAI-platform request parameters real servers accept and drop, when the profile lists none
-#: (``Profile.may_ignore`` names them, with the evidence, where the profile fills it).
-PLATFORM_PARAMETERS: Final = (
-    "web_search_options",
-    "prediction",
-    "audio",
-    "metadata",
-    "moderation",
-    "service_tier",
-    "prompt_cache_key",
-    "prompt_cache_options",
-    "prompt_cache_retention",
-    "safety_identifier",
-    "verbosity",
-    "functions",
-    "function_call",
-)
-
 #: What a crashed Python server sends: uvicorn's and Starlette's bare 500.
 CRASH: Final = "Internal Server Error"
 
 
 def platform_parameters(profile: Profile) -> tuple[str, ...]:
-    return tuple(profile.may_ignore) if profile.may_ignore else PLATFORM_PARAMETERS
+    """The parameters a target may ignore, as the profile lists them (parameter-tiers.yaml)."""
+    return tuple(profile.may_ignore)
+
+
+def default_model(body: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """A request without a model gets the one model served, as a single-model server does."""
+    return body if "model" in body else {**body, "model": MODEL_ID}
 
 
 # --- the connection -----------------------------------------------------------------------------

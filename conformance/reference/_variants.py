@@ -48,6 +48,15 @@ _CATALOGUE: Final = (
         read=request.ignore_platform,
     ),
     Variant(
+        "model-defaulted",
+        "a request without a model is answered by the one model served",
+        "vLLM made model optional for single-model deployments "
+        "(https://github.com/vllm-project/vllm/pull/13568); OpenRouter documents it: "
+        '"if unspecified, the user\'s default is used" (https://openrouter.ai/docs/api-reference/'
+        "overview)",
+        read=request.default_model,
+    ),
+    Variant(
         "unknown-parameter-400",
         "a parameter the request schema does not name is refused with 400, as OpenAI does: "
         '"Unrecognized request argument supplied: <name>"',
