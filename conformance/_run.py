@@ -9,7 +9,8 @@ The phases, in order, each within what is left of the budget:
    of the parameters judged as core, on both sides (:mod:`conformance._coverage`);
 5. random generated requests, valid and invalid, with what the budget has left;
 6. shrinking of failing generated requests, and a lone replay of each failure that was seen
-   only while other requests were in flight.
+   only while other requests were in flight;
+7. the bounds the coverage phase had no room for, with whatever the budget still holds.
 
 A request that gets no answer is a finding about that exchange (``transport.complete``); only a
 target that answers none of several requests in a row ends the run, and the report still says
@@ -123,6 +124,7 @@ class Runner:
         self.implemented: set[str] = set()  # ignorable parameters the target refused broken
         self.bounds: tuple[str, ...] = ()  # documented by the coverage plan
         self.covered: set[str] = set()
+        self._rest: tuple[tuple[InvalidCase, ...], tuple[ValidCase, ...]] = ((), ())
         self._flight = _InFlight()
         self._lock = threading.Lock()
         self._silent = 0  # requests in a row with no answer
@@ -292,6 +294,19 @@ class Runner:
         self._cover(core.invalid, core.valid, allowance)
         allowance = max(0, self._left() - self._reserve() - RANDOM_FLOOR)
         self._cover(tuple(extra_invalid), tuple(extra_valid), allowance)
+        self._rest = (
+            tuple(c for c in extra_invalid if c.bound not in self.covered),
+            tuple(c for c in extra_valid if set(c.bounds) - self.covered),
+        )
+
+    def coverage_rest(self) -> None:
+        """The bounds the coverage phase had no room for, with what the run has left at its end
+        (the reserve for shrinking and lone replays, when they did not need it)."""
+        invalid, valid = self._rest
+        try:
+            self._cover(invalid, valid, max(0, self._left()))
+        except BudgetExhausted:
+            return  # a split or a resend took the last requests: what was sent is counted
 
     def _cover(
         self, invalid: tuple[InvalidCase, ...], valid: tuple[ValidCase, ...], allowance: int
@@ -494,6 +509,7 @@ def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> R
                 except BudgetExhausted as spent:
                     progress(f"random generation stopped: {spent}")
             alone = runner.alone()
+            runner.coverage_rest()
         except BudgetExhausted as spent:
             progress(f"stopped: {spent}")
             stopped = "budget"
