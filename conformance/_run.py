@@ -289,7 +289,9 @@ class Runner:
         self.bounds = tuple(bound.id for bound in full.bounds)
         self.covered |= _probed_types(full, self.implemented)
         core_ids = {bound.id for bound in core.bounds}
-        extra_invalid = [c for c in full.invalid if c.bound not in core_ids | self.covered]
+        extra_invalid = _round_robin(
+            [c for c in full.invalid if c.bound not in core_ids | self.covered]
+        )
         extra_valid = [c for c in full.valid if set(c.bounds) - core_ids]
         self._cover(core.invalid, core.valid, allowance)
         allowance = max(0, self._left() - self._reserve() - RANDOM_FLOOR)
@@ -473,6 +475,19 @@ class Runner:
                 r.check == check_id and r.status == "failed" for r in again.results
             )
         return replayed
+
+
+def _round_robin(cases: list[InvalidCase]) -> list[InvalidCase]:
+    """The cases one parameter at a time, a deeper rule before a type (the wrong-type probes
+    have shown those): when the budget cuts the list, every parameter got its first cases."""
+    seen: dict[str, int] = {}
+    ranked = []
+    for case in cases:
+        parameter = case.field.removeprefix("$.").split(".")[0].split("[")[0]
+        rank = seen.get(parameter, 0)
+        seen[parameter] = rank + 1
+        ranked.append((case.rule == "type", rank, case))
+    return [case for *_, case in sorted(ranked, key=lambda item: (item[0], item[1]))]
 
 
 def _probed_types(plan: CoveragePlan, implemented: Iterable[str]) -> set[str]:
