@@ -196,8 +196,9 @@ def measure(variants: dict[str, tuple[Callable[[], None], int]], rounds: int) ->
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-# perf.md's machine reference: sum(range(10**6)) took 10.6 ms on a quiet host. Timing it in the
-# same rounds lets a reader scale the figures of a contended run to that baseline.
+# The machine reference: sum(range(10**6)) took 10.6 ms on the quiet host the baselines were
+# measured on. Timing it in the same rounds lets a reader scale the figures of a contended run
+# to that baseline.
 REFERENCE_MS = 10.6
 
 
@@ -227,7 +228,7 @@ def main() -> None:
         print(f"  {name:<48} {seconds * 1e6:10.1f} µs")
     scale = REFERENCE_MS / (median["machine reference, sum(range(10**6))"] * 1e3)
     print(
-        f"scaled to the quiet host of perf.md (reference {REFERENCE_MS} ms): "
+        f"scaled to the quiet reference host ({REFERENCE_MS} ms): "
         f"response {median['response, ours: parse + all checks'] * 1e6 * scale:.1f} µs, "
         f"stream {median['stream, ours: parse + all checks'] * 1e3 * scale:.2f} ms"
     )

@@ -20,7 +20,7 @@ from conformance._run import RunOptions, run
 from conformance._scenarios import Scenario
 from conformance.report import RENDERERS, RunReport, parse_report_option
 
-# The exit codes of every command (DESIGN.md): conformant, not conformant, usage or
+# The exit codes of every command (README.md, "Exit codes"): conformant, not conformant, usage or
 # configuration error, run not completed.
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
 

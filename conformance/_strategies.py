@@ -1,9 +1,10 @@
 """A small compiler from JSON Schema to hypothesis strategies, for the subset our schemas use.
 
 hypothesis-jsonschema is too slow for the hot path (about 14 examples/s on the request schema)
-and does not work with current hypothesis (``perf.md``), so :mod:`conformance._generate` builds
-its strategies with this compiler instead. It reads ranges, enums, lengths, patterns and
-``maxItems`` from the schema files themselves, so a fact lives in one place.
+and 0.23.1 fails on hypothesis >= 6.170.10 (``AttributeError: 'many' object has no attribute
+'more'``), so :mod:`conformance._generate` builds its strategies with this compiler instead. It
+reads ranges, enums, lengths, patterns and ``maxItems`` from the schema files themselves, so a
+fact lives in one place.
 
 Supported: ``type`` (one or a list, with ``null``), ``const``, ``enum``, ``minimum``/``maximum``/
 ``exclusiveMinimum``/``exclusiveMaximum``, ``minLength``/``maxLength``, ``pattern`` (through

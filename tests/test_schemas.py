@@ -2,8 +2,8 @@
 
 Positive cases are the seed pages' example responses (placeholders filled in with realistic
 values) and OpenAI's own examples from openapi.yaml; negative cases are deviations documented in
-spec.md §8. Every case runs through both engines: jsonschema_rs (``is_valid``) and jsonschema
-(``explain`` and an independently built oracle), which must agree.
+servers' public issue trackers. Every case runs through both engines: jsonschema_rs
+(``is_valid``) and jsonschema (``explain`` and an independently built oracle), which must agree.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ SEED_004_AS_DOCUMENTED["usage"] = SEED_004_USAGE
 SEED_004_MYROUTER = copy.deepcopy(SEED_004_AS_DOCUMENTED)
 SEED_004_MYROUTER["choices"][0]["message"]["role"] = "assistant"
 
-# --- OpenAI's own examples, verbatim (openai-openapi@f85dbe2 openapi.yaml; spec.md §3, §4.3) --
+# --- OpenAI's own examples, verbatim (openai-openapi@f85dbe2 openapi.yaml) --
 
 OPENAI_COMPLETION = _j("""{
   "id": "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", "object": "chat.completion",
@@ -181,8 +181,9 @@ def _chunk(choice: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     return chunk | extra
 
 
-# spec.md §4.3 rule 3: the first fragment carries id, type and name, later ones only arguments;
-# the last chunk omits the null keys (TGI style, spec.md §8 item 9).
+# OpenAI's streamed tool call (https://github.com/simonw/llm/issues/988): the first fragment
+# carries id, type and name, later ones only arguments; the last chunk omits the null keys (TGI
+# style, https://github.com/huggingface/text-generation-inference/pull/3003).
 TOOL_CALL_CHUNKS = [
     _chunk(
         _j("""{"index": 0, "logprobs": null, "finish_reason": null, "delta": {"tool_calls": [
@@ -202,7 +203,7 @@ OPENROUTER_USAGE = _j("""{
     "upstream_inference_prompt_cost": 0.00013663,
     "upstream_inference_completions_cost": 0.00151212},
   "completion_tokens_details": {"reasoning_tokens": 128, "image_tokens": 0, "audio_tokens": 0}
-}""")  # spec.md §6.2 (recorded OpenRouter stream; the three counts are filled in)
+}""")  # a recorded OpenRouter stream (charmbracelet/fantasy providertests); counts filled in
 
 _OPENROUTER = {
     "id": "gen-1773323913-bRa4PMpo2opwWrm6Zgux",
@@ -219,7 +220,7 @@ OPENROUTER_MIDSTREAM_ERROR = _OPENROUTER | _j("""{
   "error": {"code": 429, "message": "Rate limit exceeded",
     "metadata": {"error_type": "rate_limit_exceeded"}},
   "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}]
-}""")  # spec.md §6.3
+}""")  # https://openrouter.ai/docs/api/reference/errors-and-debugging, "Mid-stream errors"
 
 # --- requests ----------------------------------------------------------------------------------
 

@@ -141,7 +141,9 @@ def same_identity(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         raise NotApplicable("fewer than two chunks")
     first = chunks[0][1]
     # OpenAI's spec fixes both for every chunk; it says nothing of the model, which a router
-    # may report as resolved (spec notes §9), so the model is not judged here.
+    # may report as resolved (OpenRouter answers with the model actually used:
+    # OpenRouterTeam/docs@c26125a guides/routing/model-fallbacks.mdx), so the model is not
+    # judged here.
     for name in ("id", "created"):
         differing = [(p, c.get(name)) for p, c in chunks[1:] if c.get(name) != first.get(name)]
         if differing:

@@ -95,7 +95,7 @@ _CATALOGUE: Final = (
         "wrong-method-501",
         "PUT on the chat path gets 501 Not Implemented (in the error envelope)",
         f"RFC 9110 §15.6.2: 501 is the answer to a method the server does not recognize or "
-        f"implement ({_RFC9110}#section-15.6.2); §9.1 ({_RFC9110}#section-9.1)",
+        f"implement ({_RFC9110}#section-15.6.2); RFC 9110 §9.1 ({_RFC9110}#section-9.1)",
         error=request.wrong_method_as(501),
     ),
     Variant(
@@ -103,7 +103,7 @@ _CATALOGUE: Final = (
         "PUT on the chat path gets 404 Not Found (in the error envelope), as routers that match "
         "method and path together answer",
         f"RFC 9110 §15.5.5: 404 may be sent for any resource the server will not disclose "
-        f"({_RFC9110}#section-15.5.5); 405 is a SHOULD there (§15.5.6)",
+        f"({_RFC9110}#section-15.5.5); 405 is a SHOULD there (RFC 9110 §15.5.6)",
         error=request.wrong_method_as(404),
     ),
     Variant(

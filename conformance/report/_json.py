@@ -1,4 +1,5 @@
-"""The JSON report: a versioned document with stable keys (DESIGN.md, "JSON report")."""
+"""The JSON report: a versioned document with stable keys (README.md, "Running against a real
+router")."""
 
 from __future__ import annotations
 
