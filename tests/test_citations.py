@@ -17,7 +17,16 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 # Where a user reads what we cite: the installed package and its data, and the repo's front page.
-WALKED = ("schemas", "fixtures", "conformance", "bench", "README.md", "noxfile.py")
+WALKED = (
+    "schemas",
+    "fixtures",
+    "conformance",
+    "bench",
+    "docs",
+    "tests/interop",
+    "README.md",
+    "noxfile.py",
+)
 SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".j2"}
 
 # Names of notes that exist only where this project is written, never where it is used.
