@@ -237,7 +237,10 @@ class Runner:
                 self.ignored[parameter] = f"a wrongly typed value was answered {exchange.status}"
             elif 400 <= exchange.status < 500:
                 self.implemented.add(parameter)
-        self.profile = judged_as(self.profile, self.ignored)
+        # Only a refusal proves a parameter implemented; one whose probe got no answer (a
+        # dropped connection, a 5xx) stays ignorable rather than be judged as core on no proof.
+        unproven = set(documented_ignorable(self.profile)) - self.implemented
+        self.profile = judged_as(self.profile, unproven)
         if self.ignored:
             names = ", ".join(sorted(self.ignored))
             self.progress(f"the target ignores {names}: not sent again")
