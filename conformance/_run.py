@@ -35,7 +35,7 @@ from conformance._errors import BudgetExhausted, TargetUnreachable
 from conformance._exchange import Exchange
 from conformance._profile import Profile
 from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
-from conformance._shrink import Body, shrink
+from conformance._shrink import Body, same_class, shrink
 from conformance._tiers import documented_ignorable, judged_as, wrong_type_probe
 from conformance.checks import REGISTRY, Refusal, run_checks
 from conformance.report import RunReport, Target
@@ -441,8 +441,6 @@ class Runner:
 
     def _shrink_one(self, check_id: str, judged: Judged, budget: int) -> int:
         """Shrink one failing request; return the requests it took."""
-        from conformance._shrink import same_class
-
         body = judged.probe.body
         if not isinstance(body, Mapping):
             return 0
