@@ -47,9 +47,11 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time the checks and the stream pipeline beside plain jsonschema and httpx-sse."""
+    """Time the checks and the stream pipeline beside plain jsonschema and httpx-sse; then what a
+    default run spends and covers against each profile's emulation."""
     session.install(".[test]")
     session.run("python", "bench/bench_checks.py", *session.posargs)
+    session.run("python", "bench/bench_budget.py")
 
 
 @nox.session
