@@ -6,8 +6,10 @@ import contextlib
 import os
 import random
 import secrets
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from conformance.report import RENDERERS, RunReport, parse_report_option
 # The exit codes of every command (README.md, "Exit codes"): conformant, not conformant, usage or
 # configuration error, run not completed.
 EXIT_CONFORMANT, EXIT_NOT_CONFORMANT, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 @contextlib.contextmanager
@@ -83,6 +86,32 @@ def _progress() -> Iterator[Callable[[str], None]]:
         yield update
 
 
+@contextlib.contextmanager
+def _interruptible() -> Iterator[threading.Event]:
+    """The first Ctrl-C stops sending (the answers already received are judged and reported,
+    exit 130); a second one ends the process at once."""
+    stop = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if stop.is_set():
+            os._exit(EXIT_INTERRUPTED)
+        stop.set()
+        click.echo(
+            "interrupted: finishing the requests in flight, then reporting "
+            "(Ctrl-C again to quit at once)",
+            err=True,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signals reach the main thread only (a run inside another program's thread)
+        return
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _summary(report: RunReport) -> Iterator[str]:
     yield ""
     yield f"{'area':<16} {'level':<7} {'passed':>6} {'failed':>6} {'skipped':>7} {'errors':>6}"
@@ -115,6 +144,8 @@ def exit_code(report: RunReport) -> int:
     """A target that stopped answering ends an incomplete run (3), whatever it broke before;
     otherwise a MUST failure settles the verdict (1), and a run that stopped before its
     MUST-judging phases ended cannot call the target conformant (3)."""
+    if report.stopped == "interrupted":
+        return EXIT_INTERRUPTED
     if report.stopped == "unreachable":
         return EXIT_INCOMPLETE
     if not report.conformant:
@@ -152,6 +183,13 @@ def exit_code(report: RunReport) -> int:
 )
 @click.option("--max-requests", type=int, default=150, show_default=True, help="Request budget.")
 @click.option(
+    "--max-time",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds the whole run may take; then it stops, judges what came back and reports.",
+)
+@click.option(
     "--max-completion-tokens", type=int, default=5000, show_default=True, help="Token budget."
 )
 @click.option(
@@ -170,6 +208,7 @@ def run_command(
     max_examples: int,
     max_shrinks: int,
     max_requests: int,
+    max_time: float,
     max_completion_tokens: int,
     reports: tuple[str, ...],
 ) -> None:
@@ -194,13 +233,14 @@ def run_command(
                 seed=seed,
                 max_examples=max_examples,
                 max_shrinks=max_shrinks,
+                max_time_s=max_time,
                 extra_scenarios=_embedded_scenarios(chosen) if base_url is None else (),
                 budget=Budget(
                     max_requests=max_requests, max_completion_tokens=max_completion_tokens
                 ),
             )
-            with _progress() as progress:
-                report = run(options, progress=progress)
+            with _progress() as progress, _interruptible() as interrupt:
+                report = run(options, progress=progress, interrupt=interrupt)
     except ConfigError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)

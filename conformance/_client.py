@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import httpx
 
-from conformance._errors import BudgetExhausted, TargetUnreachable
+from conformance._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
 from conformance._exchange import Exchange, Intent, expects_stream, request_bytes
 from conformance._headers import retry_after_seconds
 from conformance._sse import EventStreamParser
@@ -98,6 +98,9 @@ class Client:
         self.spend = spend if spend is not None else Spend()
         self._retries = retries
         self._max_wait_s = max_wait_s
+        # The run's deadline (time.monotonic()), or None: no request starts after it, no read
+        # waits past it, and a Retry-After that reaches past it is not waited for.
+        self.deadline: float | None = None
         self._sleep = sleep
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._transport = transport
@@ -116,6 +119,15 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _time_left(self) -> float | None:
+        """Seconds to the run's deadline (None: no deadline); past it, no request starts."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineReached("the run's deadline (--max-time) is reached")
+        return left
 
     @property
     def chat_url(self) -> str:
@@ -168,8 +180,14 @@ class Client:
                 raise BudgetExhausted("the target answered 402 Payment Required: out of credits")
             if not retry or exchange.status not in (429, 503) or attempt >= self._retries:
                 return exchange
-            wait = retry_after_seconds(exchange.headers.get("retry-after"))
-            self._sleep(min(wait if wait is not None else 2.0**attempt, self._max_wait_s))
+            asked = retry_after_seconds(exchange.headers.get("retry-after"))
+            wait = min(asked if asked is not None else 2.0**attempt, self._max_wait_s)
+            if self.deadline is not None and time.monotonic() + wait > self.deadline:
+                raise DeadlineReached(
+                    f"the target asked to wait {wait:g} s before a retry ({exchange.status}), "
+                    "past the run's deadline (--max-time)"
+                )
+            self._sleep(wait)
             attempt += 1
 
     def _again_on_a_fresh_connection(
@@ -214,11 +232,17 @@ class Client:
         http: httpx.Client | None = None,
     ) -> Exchange:
         http = http or self._http
+        left = self._time_left()
         self.spend.take_request(self.budget)
         content = body if isinstance(body, bytes) or body is None else request_bytes(body)
         extra = {"Content-Type": "application/json"} if content is not None else {}
+        timeout = self.limits.read_s if left is None else min(self.limits.read_s, left)
         request = http.build_request(
-            method, url, content=content, headers={**extra, **(headers or {})}
+            method,
+            url,
+            content=content,
+            headers={**extra, **(headers or {})},
+            timeout=httpx.Timeout(timeout, connect=min(self.limits.connect_s, timeout)),
         )
         if auth == "none":
             request.headers.pop("Authorization", None)
@@ -233,7 +257,7 @@ class Client:
         except httpx.TransportError as error:
             return self._no_answer(sent, started, label, intent, _broken(error))
         try:
-            exchange = self._read(response, sent, started, label, intent)
+            exchange = self._read(response, sent, started, label, intent, left)
         finally:
             response.close()
         if exchange.kind in ("completion", "stream"):
@@ -247,15 +271,18 @@ class Client:
         started: float,
         label: str,
         intent: Intent | None,
+        left: float | None = None,
     ) -> Exchange:
         limits = self.limits
+        # The exchange's own cap, cut to what the run's deadline leaves.
+        total_s = limits.total_s if left is None else min(limits.total_s, left)
         headers = {name.lower(): value for name, value in response.headers.items()}
         streamed = expects_stream(request, response.status_code, headers)
         parser = (
             EventStreamParser(
                 max_bytes=limits.max_body_bytes,
                 max_events=limits.max_events,
-                timeout_s=limits.total_s,
+                timeout_s=total_s,
             )
             if streamed
             else None
@@ -271,7 +298,7 @@ class Client:
                     parser.feed(chunk)
                     if parser.cut_off is not None:
                         break
-                elif size > limits.max_body_bytes or time.monotonic() - started > limits.total_s:
+                elif size > limits.max_body_bytes or time.monotonic() - started > total_s:
                     break
         except httpx.TimeoutException:
             # A read that stalls ends the body; the checks judge what arrived.

@@ -6,7 +6,9 @@ these exceptions stop the tool instead::
     ConformanceError            anything the tool cannot get past
     ├── ConfigError             bad option, profile, fixture or schema (exit code 2)
     ├── TargetUnreachable       no answer from the target at all (exit code 3)
-    └── BudgetExhausted         the request or token budget ran out (exit code 3)
+    ├── BudgetExhausted         the request or token budget ran out (exit code 3)
+    ├── DeadlineReached         the run's time (--max-time) ran out (exit code 3)
+    └── Interrupted             the user asked the run to stop (Ctrl-C; exit code 130)
 
 ``NotApplicable`` is not in the tree: a check raises it to say why it does not apply to an
 exchange, and the runner records a skip with that reason.
@@ -29,6 +31,14 @@ class TargetUnreachable(ConformanceError):
 
 class BudgetExhausted(ConformanceError):
     """The run spent its request or token budget."""
+
+
+class DeadlineReached(ConformanceError):
+    """The run reached its deadline; the message gives the limit that was applied."""
+
+
+class Interrupted(ConformanceError):
+    """The user interrupted the run: nothing more is sent."""
 
 
 class NotApplicable(Exception):

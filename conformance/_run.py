@@ -31,7 +31,7 @@ from typing import Any, Literal
 from conformance._aggregate import Judged, Replay, aggregate, failing, reproduce
 from conformance._client import Budget, Client, Limits
 from conformance._coverage import CoveragePlan, InvalidCase, ValidCase
-from conformance._errors import BudgetExhausted, TargetUnreachable
+from conformance._errors import BudgetExhausted, DeadlineReached, Interrupted, TargetUnreachable
 from conformance._exchange import Exchange
 from conformance._profile import Profile
 from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
@@ -43,7 +43,7 @@ from conformance.report import RunReport, Target
 __all__ = ["Judged", "RunOptions", "Runner", "aggregate", "reproduce", "run"]
 
 Progress = Callable[[str], None]
-Stopped = Literal["budget", "unreachable"]
+Stopped = Literal["budget", "deadline", "interrupted", "unreachable"]
 
 #: Requests in a row that got no answer, even on a fresh connection, before the run gives up.
 UNREACHABLE_AFTER = 3
@@ -71,6 +71,7 @@ class RunOptions:
     # router's test headers (see conformance._embedded).
     extra_scenarios: tuple[Scenario, ...] = ()
     coverage: bool = True  # the deterministic coverage phase
+    max_time_s: float | None = None  # the whole run's deadline; None: no deadline
 
     @property
     def replay(self) -> Replay:
@@ -111,12 +112,20 @@ class _InFlight:
 class Runner:
     """Drives one run against one target."""
 
-    def __init__(self, options: RunOptions, progress: Progress) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        progress: Progress,
+        interrupt: threading.Event | None = None,
+    ) -> None:
         self.options = options
         self.progress = progress
         self.client = Client(
             options.base_url, api_key=options.api_key, budget=options.budget, limits=options.limits
         )
+        if options.max_time_s is not None:
+            self.client.deadline = time.monotonic() + options.max_time_s
+        self._interrupt = interrupt or threading.Event()
         self.judged: list[Judged] = []
         self.profile = options.profile  # narrowed once the ignored parameters are known
         self.baseline: Exchange | None = None
@@ -137,6 +146,8 @@ class Runner:
         name = scenario if isinstance(scenario, str) else scenario.name
         if self._unreachable is not None:  # queued before the run stopped: not sent
             raise TargetUnreachable(self._unreachable)
+        if self._interrupt.is_set():
+            raise Interrupted("interrupted: nothing more is sent")
         token = self._flight.start()
         try:
             exchange = self.client.send(
@@ -500,11 +511,19 @@ def _probed_types(plan: CoveragePlan, implemented: Iterable[str]) -> set[str]:
     return {c.bound for c in at if c.rule == "type" or (c.rule == "enum" and c.field not in typed)}
 
 
-def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> RunReport:
+def run(
+    options: RunOptions,
+    progress: Progress,
+    *,
+    generated: bool = True,
+    interrupt: threading.Event | None = None,
+) -> RunReport:
     """Run every phase against the target and build the report, also when the run stops early:
-    the report then says why (``stopped``) and that it is not complete."""
+    the report then says why (``stopped``) and whether the phases that judge the MUST
+    requirements ended (``complete``). Setting ``interrupt`` stops the run: nothing more is
+    sent, and what came back is judged."""
     started_at, started = datetime.now(UTC), time.monotonic()
-    runner = Runner(options, progress)
+    runner = Runner(options, progress, interrupt)
     stopped: Stopped | None = None
     complete = False
     model = options.model or ""
@@ -532,6 +551,12 @@ def run(options: RunOptions, progress: Progress, *, generated: bool = True) -> R
         except TargetUnreachable as error:
             progress(f"stopped: the target is unreachable: {error}")
             stopped, complete = "unreachable", False
+        except DeadlineReached as error:
+            progress(f"stopped: {error} ({options.max_time_s:g} s)")
+            stopped = "deadline"
+        except Interrupted:
+            progress("stopped: interrupted; the answers already received are judged")
+            stopped = "interrupted"
     if complete and not any(200 <= j.exchange.status < 300 for j in runner.judged):
         progress("stopped: every request was refused, so no answer could be judged")
         complete = False
