@@ -11,12 +11,12 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import click
 
 from conformance._client import Budget
 from conformance._errors import ConfigError
+from conformance._options import checked_base_url, checked_key, checked_report_path
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._run import RunOptions, run
 from conformance._scenarios import Scenario
@@ -172,16 +172,26 @@ def exit_code(report: RunReport) -> int:
     "--seed", type=int, default=None, help="Seed that reproduces the run (printed when not given)."
 )
 @click.option(
-    "--max-examples", type=int, default=25, show_default=True, help="Generated requests per kind."
+    "--max-examples",
+    type=click.IntRange(min=0),
+    default=25,
+    show_default=True,
+    help="Generated requests per kind.",
 )
 @click.option(
     "--max-shrinks",
-    type=int,
+    type=click.IntRange(min=0),
     default=10,
     show_default=True,
     help="Requests spent making failing generated requests smaller (0: none).",
 )
-@click.option("--max-requests", type=int, default=150, show_default=True, help="Request budget.")
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    default=150,
+    show_default=True,
+    help="Request budget.",
+)
 @click.option(
     "--max-time",
     type=click.FloatRange(min=0, min_open=True),
@@ -190,7 +200,11 @@ def exit_code(report: RunReport) -> int:
     help="Seconds the whole run may take; then it stops, judges what came back and reports.",
 )
 @click.option(
-    "--max-completion-tokens", type=int, default=5000, show_default=True, help="Token budget."
+    "--max-completion-tokens",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Token budget.",
 )
 @click.option(
     "--report",
@@ -214,13 +228,22 @@ def run_command(
 ) -> None:
     """Judge a live endpoint (or the embedded reference router) against a profile."""
     try:
-        outputs = [parse_report_option(option) for option in reports]
+        outputs = []
+        for option in reports:
+            kind, path = parse_report_option(option)
+            target, note = checked_report_path(path)
+            if note is not None:
+                click.echo(note)
+            outputs.append((kind, target))
         chosen = load_profile(profile)
+        if base_url is not None:
+            checked_base_url(base_url)
         api_key = None
         if api_key_env is not None:
             api_key = os.environ.get(api_key_env)
             if not api_key:
                 raise ConfigError(f"--api-key-env {api_key_env}: the variable is not set")
+            checked_key(api_key, api_key_env)
         seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
         with _scratch_hypothesis_home(), _target(base_url, profile, api_key) as (url, key):
             click.echo(f"conformance run: target {url}, profile {chosen.id}, seed {seed}")
@@ -244,9 +267,12 @@ def run_command(
     except ConfigError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONFIG)
-    for kind, path in outputs:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(RENDERERS[kind](report), encoding="utf-8")
+    for kind, target in outputs:
+        try:
+            target.write_text(RENDERERS[kind](report), encoding="utf-8")
+        except OSError as error:  # checked before the run; the disk may still say no
+            click.echo(f"error: cannot write {target}: {error.strerror}", err=True)
+            sys.exit(EXIT_CONFIG)
     for line in _summary(report):
         click.echo(line)
     sys.exit(exit_code(report))
