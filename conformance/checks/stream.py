@@ -80,17 +80,50 @@ def data_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         yield Violation(payload.path, "JSON text or [DONE]", _clip(payload.data), message)
 
 
+def _compliant_events(request: Mapping[str, Any] | None) -> int | None:
+    """About how many events a compliant stream answering ``request`` can carry: a token per
+    chunk at most, four times over for servers that split tokens, per choice, plus the role,
+    finish, usage and keep-alive events; None when the request sets no token cap."""
+    if request is None:
+        return None
+    caps = [request.get(k) for k in ("max_completion_tokens", "max_tokens")]
+    cap = next((c for c in caps if isinstance(c, int) and not isinstance(c, bool)), None)
+    if cap is None or cap < 1:
+        return None
+    n = request.get("n")
+    choices = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+    return choices * (4 * cap + 8) + 64
+
+
 @check("stream.terminator", requirement_id="CC-STREAM-03", kinds=("stream",), feature="stream")
 def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The stream ends with exactly one data: [DONE] and nothing after it."""
     transcript = exchange.transcript
-    if transcript.stream.cut_off is not None:
+    cut = transcript.stream.cut_off
+    if cut is not None:
+        events, size = len(transcript.payloads), transcript.stream.bytes_read
+        received = f"{size} bytes, {events} events"
+        if cut == "time":
+            took = f" after {exchange.elapsed_s:.0f} s" if exchange.elapsed_s else ""
+            yield Violation(
+                "$.events", "a stream that ends", received, f"no [DONE]{took} and {events} events"
+            )
+            return
+        bound = _compliant_events(exchange.request)
+        if bound is None or events <= bound:
+            # A compliant answer to this request could be this long: the suite stopped reading,
+            # which says nothing of the target.
+            limit = "no token cap" if bound is None else f"up to about {bound} events"
+            raise NotApplicable(
+                f"the suite stopped reading at its {cut} cap ({received}); the request allows "
+                f"{limit}"
+            )
         yield Violation(
             "$.events",
-            "a stream that ends",
-            f"{transcript.stream.bytes_read} bytes, {len(transcript.payloads)} events",
-            f"the stream was cut off at the suite's {transcript.stream.cut_off} cap "
-            "before it ended",
+            f"a stream that ends within about {bound} events (the request's token cap)",
+            received,
+            f"the stream went on past the suite's {cut} cap ({received}) though the request "
+            f"allows about {bound} events",
         )
         return
     payloads = transcript.payloads
