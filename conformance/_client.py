@@ -311,6 +311,8 @@ class Client:
         stream = parser.close() if parser is not None else None
         if stream is None:
             body = body[: limits.max_body_bytes]
+        elif broken is not None:
+            broken = f"{broken}; {len(stream.events)} events had arrived"
         return Exchange(
             request, status, headers, body, stream, label, elapsed, intent, transport_error=broken
         )

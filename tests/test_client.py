@@ -181,6 +181,7 @@ def test_a_connection_broken_mid_answer_keeps_what_arrived_and_says_so() -> None
     assert len(exchange.transcript.chunks) == 2
     assert exchange.transport_error is not None
     assert "reset" in exchange.transport_error
+    assert "2 events had arrived" in exchange.transport_error
     assert exchange.retried is None  # an answer began: it is judged, not sent again
 
 
