@@ -165,7 +165,7 @@ class Runner:
         feature = scenario.feature if isinstance(scenario, Scenario) else None
         refusal = self._refusal(feature, exchange)
         results = tuple(run_checks(exchange, self.profile, refusal=refusal))
-        return Judged(name, probe, exchange, results, peak)
+        return Judged(name, probe, _slim(exchange), results, peak)
 
     def _count_silence(self, exchange: Exchange) -> None:
         with self._lock:
@@ -487,6 +487,24 @@ class Runner:
                 r.check == check_id and r.status == "failed" for r in again.results
             )
         return replayed
+
+
+def _slim(exchange: Exchange) -> Exchange:
+    """What the report needs of a judged exchange (status, what broke, the request): its body
+    and events are dropped once judged, so a run's memory does not grow with what targets send
+    (the failures keep their own bounded excerpts)."""
+    return Exchange(
+        exchange.request,
+        exchange.status,
+        {},
+        b"",
+        None,
+        exchange.label,
+        exchange.elapsed_s,
+        exchange.intent,
+        transport_error=exchange.transport_error,
+        retried=exchange.retried,
+    )
 
 
 def _round_robin(cases: list[InvalidCase]) -> list[InvalidCase]:
