@@ -81,3 +81,24 @@ def test_a_second_ctrl_c_ends_the_run_at_once(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
     assert process.returncode == 130
+
+
+def test_the_key_is_in_no_output_of_any_kind(tmp_path: Path) -> None:
+    """The canary: a run that fails (so reports carry findings and curls), with every report
+    format, against a router that drops connections (so transport errors are reported too)."""
+    key = "sk-canary-7f3a9c2e5b1d4068"
+    reports = {kind: tmp_path / f"run.{kind}" for kind in ("json", "junit", "markdown")}
+    faults = ["no-done", "drop-connection", "valid-500", "auth-ignored"]
+    with serve_in_thread(faults=faults, api_key=key) as url:
+        result = CliRunner().invoke(
+            main,
+            ["run", "--base-url", url, "--api-key-env", "CANARY_KEY", "--seed", "1"]
+            + [arg for kind, path in reports.items() for arg in ("--report", f"{kind}:{path}")],
+            env={"CANARY_KEY": key},
+        )
+    assert result.exit_code == 1, result.output
+    assert key not in result.output
+    for path in reports.values():
+        text = path.read_text(encoding="utf-8")
+        assert "$CANARY_KEY" in text  # the curls name the variable, never its value
+        assert key not in text
