@@ -123,3 +123,18 @@ def test_an_answer_to_an_invalid_request_is_judged_only_as_the_acceptance_it_is(
     )
     judged = {r.check: r.status for r in run_checks(valid, load_profile("openai-compatible"))}
     assert judged["response.schema"] == "failed"  # the same answer to a valid request
+
+
+def test_a_failure_keeps_an_excerpt_of_a_long_value_not_the_value() -> None:
+    from conformance.checks._registry import excerpt
+
+    assert excerpt("short") == "short"
+    assert excerpt({"a": 1}) == {"a": 1}
+    assert excerpt(b"abc") == b"abc"
+    long = "x" * 5000
+    kept = excerpt(long)
+    assert kept.startswith("x" * 400)
+    assert kept.endswith("(5,000 characters in all)")
+    assert len(kept) < 500
+    assert excerpt({"k": long}).endswith("characters in all)")
+    assert excerpt(b"y" * 5000).endswith("(5,000 characters in all)")

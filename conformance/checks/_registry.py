@@ -14,10 +14,11 @@ broken request (``sole_judge_of``), whose answer no other check then judges.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 from conformance._errors import ConfigError, NotApplicable
 from conformance._exchange import Exchange, Intent, Kind
@@ -151,6 +152,29 @@ def check(
     return register
 
 
+_EXCERPT: Final = 400  # characters of a long value a failure keeps
+
+
+def excerpt(value: Any) -> Any:
+    """What a failure keeps of the value it found: the value itself when small, else the start
+    of its text with its size, so findings never hold a whole body until the report."""
+    if isinstance(value, bytes):
+        if len(value) <= _EXCERPT * 2:
+            return value
+        text = value.decode("utf-8", errors="replace")
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+        if len(text) <= _EXCERPT * 2:
+            return value
+    else:
+        return value
+    if len(text) <= _EXCERPT * 2:
+        return text
+    return f"{text[:_EXCERPT]}… ({len(text):,} characters in all)"
+
+
 _OUTSIDE = "the request breaks the contract: errors.invalid_request judges its answer"
 
 #: intent -> the ID of the check that alone judges an answer to a request of that intent.
@@ -231,7 +255,11 @@ def run_checks(
             continue
         failures = tuple(
             Failure(
-                check=item.id, path=v.path, expected=v.expected, actual=v.actual, message=v.message
+                check=item.id,
+                path=v.path,
+                expected=v.expected,
+                actual=excerpt(v.actual),
+                message=v.message,
             )
             for v in violations
         )
