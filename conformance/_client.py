@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import httpx
 
+from conformance._decode import BadEncoding, decoded
 from conformance._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
 from conformance._exchange import Exchange, Intent, expects_stream, request_bytes
 from conformance._headers import retry_after_seconds
@@ -291,7 +292,7 @@ class Client:
         size = 0
         broken: str | None = None
         try:
-            for chunk in response.iter_bytes():
+            for chunk in decoded(response, limits.max_body_bytes):
                 size += len(chunk)
                 chunks.append(chunk)
                 if parser is not None:
@@ -305,6 +306,8 @@ class Client:
             broken = f"the answer stalled after {size} bytes: nothing more within {limits.read_s} s"
         except httpx.TransportError as error:
             broken = f"the connection broke after {size} bytes of the answer ({_broken(error)})"
+        except BadEncoding as error:
+            broken = f"{error}, after {size} bytes"
         body = b"".join(chunks)
         elapsed = time.monotonic() - started
         status = response.status_code

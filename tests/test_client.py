@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -200,3 +203,39 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert retry_after_seconds("Thu, 01 Jan 2026 00:00:05 GMT", now=lambda: now) == 5.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def _encoded(body: bytes, encoding: str) -> httpx.MockTransport:
+    """Answers ``body`` as sent on the wire: a stream of reads, not decoded yet."""
+
+    def reads() -> Iterator[bytes]:
+        for start in range(0, len(body), 16_384):
+            yield body[start : start + 16_384]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        return httpx.Response(200, headers=headers, content=reads())
+
+    return httpx.MockTransport(handler)
+
+
+def test_a_gzip_bomb_is_read_only_up_to_the_body_cap() -> None:
+    bomb = gzip.compress(b"\0" * 50_000_000)  # about 50 KB on the wire
+    client = _client(_encoded(bomb, "gzip"), limits=Limits(max_body_bytes=4096))
+    exchange = client.chat(REQUEST)
+    assert len(exchange.body) <= 4096
+
+
+def test_gzip_and_deflate_are_undone_and_a_broken_one_says_so() -> None:
+    body = json.dumps(COMPLETION).encode()
+    for encoded, encoding in (
+        (gzip.compress(body), "gzip"),
+        (zlib.compress(body), "deflate"),
+        (zlib.compress(body)[2:-4], "deflate"),  # raw deflate, as some servers send it
+    ):
+        exchange = _client(_encoded(encoded, encoding)).chat(REQUEST)
+        assert exchange.json == COMPLETION, encoding
+        assert exchange.transport_error is None
+    broken = _client(_encoded(b"not gzip at all", "gzip")).chat(REQUEST)
+    assert broken.transport_error is not None
+    assert "not valid gzip" in broken.transport_error
