@@ -63,7 +63,7 @@ def test_a_user_profile_extends_a_shipped_one(tmp_path: Path) -> None:
         (BASE + "capabilities: [telepathy]\n", "field 'capabilities' has unknown features"),
         (BASE + "request: {roles: [user, wizard]}\n", "field request.roles: unknown roles"),
         (BASE + "request: {patch: {/nowhere/x: 1}}\n", "nothing at 'nowhere'"),
-        (BASE + "request: {colour: red}\n", "unknown keys ['colour']"),
+        (BASE + "request: {colour: red}\n", "unknown key 'request.colour'"),
         (BASE + "request: {documented: [model, telepathy]}\n", "not in the base schema"),
         (BASE + "endpoint: {base_url: x, path: /v1/chat}\n", "'endpoint.path' must end with"),
         (BASE + "streaming: {keepalive_comments: maybe}\n", "'streaming.keepalive_comments'"),
@@ -271,3 +271,29 @@ def test_a_broken_may_ignore_names_the_file_and_the_field(
     with pytest.raises(ConfigError, match=r"profile\.yaml") as raised:
         load_profile(_write(tmp_path, BASE + text))
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("finsh_reasons: [stop]\n", "unknown key 'finsh_reasons'; did you mean 'finish_reasons'?"),
+        (
+            "streaming:\n  usage_without_includ: never\n",
+            "unknown key 'streaming.usage_without_includ'; did you mean 'usage_without_include'?",
+        ),
+        (
+            "request:\n  paramters: {}\n",
+            "unknown key 'request.paramters'; did you mean 'parameters'?",
+        ),
+        ("zzz: 1\n", "unknown key 'zzz'; known: id, title"),
+    ],
+)
+def test_a_misspelled_key_is_refused_with_the_nearest_known_one(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: openai-compatible\nid: mine\n" + text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_profile(str(path))
+    assert message in str(raised.value)
+    assert str(path) in str(raised.value)

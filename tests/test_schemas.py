@@ -37,6 +37,7 @@ EXPECTED_FILES = [
     "chunk.json",
     "error.json",
     "parameter-tiers.schema.json",
+    "profile.schema.json",
     "request.json",
     "response.json",
     "usage.json",
