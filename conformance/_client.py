@@ -299,7 +299,14 @@ class Client:
                     parser.feed(chunk)
                     if parser.cut_off is not None:
                         break
-                elif size > limits.max_body_bytes or time.monotonic() - started > total_s:
+                elif size > limits.max_body_bytes:
+                    break
+                elif time.monotonic() - started > total_s:
+                    # A body that trickles: the exchange's time cap ends it, and says so.
+                    broken = (
+                        f"the answer was still arriving after {total_s:g} s ({size} bytes so "
+                        "far): cut at the time cap of an exchange"
+                    )
                     break
         except httpx.TimeoutException:
             # A read that stalls ends the body; the checks judge what arrived.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -239,3 +240,22 @@ def test_gzip_and_deflate_are_undone_and_a_broken_one_says_so() -> None:
     broken = _client(_encoded(b"not gzip at all", "gzip")).chat(REQUEST)
     assert broken.transport_error is not None
     assert "not valid gzip" in broken.transport_error
+
+
+def test_a_body_that_trickles_is_cut_at_the_time_cap_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = iter(range(0, 1000, 7))
+
+    def trickle() -> Iterator[bytes]:
+        for piece in b'{"id": "x", "object": "chat.completion"':
+            yield bytes([piece])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "application/json"}, content=trickle())
+
+    client = _client(httpx.MockTransport(handler), limits=Limits(total_s=20))
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(clock)))  # each read "takes" 7 s
+    exchange = client.chat(REQUEST)
+    assert exchange.transport_error is not None
+    assert "still arriving after 20 s" in exchange.transport_error
