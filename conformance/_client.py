@@ -170,13 +170,16 @@ class Client:
         ``body`` is a JSON document, raw bytes (for malformed-JSON scenarios) or None; ``auth``
         sends the key, no key, or a wrong one; ``intent`` is recorded on the exchange.
         """
+
+        def once(http: httpx.Client | None = None) -> Exchange:
+            target = url or self.chat_url
+            return self._once(body, method, target, headers, label, auth, intent, http=http)
+
         attempt = 0
         while True:
-            exchange = self._once(body, method, url or self.chat_url, headers, label, auth, intent)
+            exchange = once()
             if exchange.kind == "no_answer":
-                exchange = self._again_on_a_fresh_connection(
-                    exchange, body, method, url or self.chat_url, headers, label, auth, intent
-                )
+                exchange = self._again_on_a_fresh_connection(exchange, once)
             if exchange.status == 402:
                 raise BudgetExhausted("the target answered 402 Payment Required: out of credits")
             if not retry or exchange.status not in (429, 503) or attempt >= self._retries:
@@ -192,15 +195,7 @@ class Client:
             attempt += 1
 
     def _again_on_a_fresh_connection(
-        self,
-        first: Exchange,
-        body: Mapping[str, Any] | bytes | None,
-        method: str,
-        url: str,
-        headers: Mapping[str, str] | None,
-        label: str,
-        auth: Literal["key", "none", "bad"],
-        intent: Intent | None,
+        self, first: Exchange, once: Callable[[httpx.Client], Exchange]
     ) -> Exchange:
         """Send once more, on a connection of its own, a request that got no answer at all.
 
@@ -216,7 +211,7 @@ class Client:
             follow_redirects=False,
         )
         with fresh:
-            second = self._once(body, method, url, headers, label, auth, intent, http=fresh)
+            second = once(fresh)
         why = f"the first attempt got no answer ({first.transport_error})"
         return dataclasses.replace(second, retried=why)
 

@@ -36,7 +36,7 @@ from conformance._exchange import Exchange
 from conformance._profile import Profile
 from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance._shrink import Body, same_class, shrink
-from conformance._tiers import documented_ignorable, judged_as, wrong_type_probe
+from conformance._tiers import judged_as, wrong_type_probe
 from conformance.checks import REGISTRY, Refusal, run_checks
 from conformance.report import RunReport, Target
 
@@ -237,7 +237,7 @@ class Runner:
     def ignorable(self, model: str) -> None:
         """Each ignorable parameter once, wrongly typed: accepted means the target ignores it."""
         pairs = []
-        for parameter in documented_ignorable(self.profile):
+        for parameter in self.profile.may_ignore:  # documented ones only (see Profile)
             body = wrong_type_probe(self.profile, ask(model), parameter)
             if body is not None:
                 pairs.append((f"platform.{parameter} (wrong type)", Probe(body)))
@@ -250,7 +250,7 @@ class Runner:
                 self.implemented.add(parameter)
         # Only a refusal proves a parameter implemented; one whose probe got no answer (a
         # dropped connection, a 5xx) stays ignorable rather than be judged as core on no proof.
-        unproven = set(documented_ignorable(self.profile)) - self.implemented
+        unproven = set(self.profile.may_ignore) - self.implemented
         self.profile = judged_as(self.profile, unproven)
         if self.ignored:
             names = ", ".join(sorted(self.ignored))
@@ -299,7 +299,8 @@ class Runner:
         core = coverage_plan(original, model)
         if core.requests > allowance:
             core = coverage_plan(original, model, max_requests=allowance)
-        full = coverage_plan(self.profile, model) if self.profile is not original else core
+        same = self.profile.may_ignore == original.may_ignore  # the target implements none
+        full = core if same else coverage_plan(self.profile, model)
         self.bounds = tuple(bound.id for bound in full.bounds)
         self.covered |= _probed_types(full, self.implemented)
         core_ids = {bound.id for bound in core.bounds}

@@ -60,11 +60,6 @@ def wrong_type_probe(
     return None
 
 
-def documented_ignorable(profile: Profile) -> tuple[str, ...]:
-    """The ignorable parameters the profile's request schema documents, in a stable order."""
-    return tuple(sorted(profile.may_ignore))
-
-
 def judged_as(profile: Profile, ignored: Iterable[str]) -> Profile:
     """The profile a run judges by once it knows what the target ignores: only the ignored
     parameters stay ignorable, every implemented one is judged as core."""

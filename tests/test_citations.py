@@ -31,7 +31,7 @@ SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".
 
 # Names of notes that exist only where this project is written, never where it is used.
 PRIVATE_NOTES = re.compile(
-    r"spec\.md|spec notes|DESIGN\.md|perf\.md|anchors\.md|style-study\.md|/work/shared",
+    r"spec\.md|spec notes|DESIGN\.md|perf\.md|anchors\.md|style-study\.md",
     re.IGNORECASE,
 )
 # A section sign inside a public citation: the document, then one section or a list of them.
@@ -59,7 +59,9 @@ def walked_files() -> Iterator[Path]:
             yield from (
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts
+                if p.is_file()
+                and p.suffix in SUFFIXES
+                and not {"__pycache__", "node_modules"} & set(p.parts)
             )
 
 
@@ -72,7 +74,6 @@ def walked_files() -> Iterator[Path]:
         "# 404 (§15.5.5; OpenAI itself answers 404)",
         "the SDK raises without it, §4.3 rule 3",
         "The exit codes of every command (DESIGN.md)",
-        "see /work/shared/reference/perf.md",
         "RFC 9110 §15.6.2 says so; §9.1 too",
     ],
 )

@@ -201,7 +201,7 @@ def test_every_base_request_parameter_is_in_exactly_one_tier() -> None:
             "evidence",
         ),
         (
-            {"core": {"m": "x"}, "may_ignore": {"s": {"evidence": "a", "sources": ["spec.md"]}}},
+            {"core": {"m": "x"}, "may_ignore": {"s": {"evidence": "a", "sources": ["notes.txt"]}}},
             "sources",
         ),
     ],

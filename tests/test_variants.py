@@ -178,6 +178,15 @@ def test_every_chunk_carries_usage_null(url: Url) -> None:
     assert all("usage" in chunk and chunk["usage"] is None for chunk in chunks)
 
 
+def test_later_deltas_carry_role_null(url: Url) -> None:
+    raw = _stream(url("delta-role-null")).decode()
+    chunks = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: {")]
+    roles = [c["choices"][0]["delta"]["role"] for c in chunks if c["choices"]]
+    assert roles[0] == "assistant"
+    assert len(roles) > 1
+    assert all(role is None for role in roles[1:])
+
+
 def test_a_first_chunk_has_empty_choices(url: Url) -> None:
     raw = _stream(url("empty-choices-first")).decode()
     chunks = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: {")]
@@ -218,6 +227,7 @@ def test_each_variant_has_a_wire_test() -> None:
         "sse-no-space",
         "sse-multiline-data",
         "usage-null-on-chunks",
+        "delta-role-null",
         "empty-choices-first",
         "named-tool-choice-tool-calls",
         "stop-sequence-kept",

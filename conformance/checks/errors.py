@@ -100,12 +100,19 @@ def documented_status(exchange: Exchange, profile: Profile) -> Iterator[Violatio
             f"profile {profile.id} documents no status for a request with "
             f"{exchange.intent.replace('_', ' ')}"
         )
+    yield from _unexpected_status(exchange, expected, exchange.intent.replace("_", " "))
+
+
+def _unexpected_status(
+    exchange: Exchange, expected: frozenset[int], broken: str
+) -> Iterator[Violation]:
+    """The status, unless it is one the profile documents for a request broken this way."""
     if exchange.status not in expected:
         yield Violation(
             "status",
             " or ".join(map(str, sorted(expected))),
             exchange.status,
-            f"a request with {exchange.intent.replace('_', ' ')} got {exchange.status}",
+            f"a request with {broken} got {exchange.status}",
         )
 
 
@@ -157,13 +164,7 @@ def wrong_method(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     expected = profile.error_statuses.get("wrong_method")
     if not expected:
         raise NotApplicable(f"profile {profile.id} documents no status for another method")
-    if exchange.status not in expected:
-        yield Violation(
-            "status",
-            " or ".join(map(str, sorted(expected))),
-            exchange.status,
-            f"a request with another method than POST got {exchange.status}",
-        )
+    yield from _unexpected_status(exchange, expected, "another method than POST")
     if exchange.status < 400:
         return  # no error answer at all: the status says it, there is no envelope to judge
     if not declared_json(exchange):

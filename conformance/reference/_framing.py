@@ -60,6 +60,16 @@ def _null_usage(chunk: dict[str, Any], number: int) -> None:
 usage_null = on_chunks(_null_usage)
 
 
+def _null_role(chunk: dict[str, Any], number: int) -> None:
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if isinstance(delta, dict):
+            delta.setdefault("role", None)
+
+
+role_null = on_chunks(_null_role)
+
+
 def empty_choices_first(events: list[Event], turn: Turn) -> list[Event]:
     """A first chunk with no choices, before the role and the content, as Azure OpenAI's
     content-filter chunk and OpenRouter's debug chunk are (here with the stream's own id)."""

@@ -154,6 +154,14 @@ _CATALOGUE: Final = (
         events=framing.usage_null,
     ),
     Variant(
+        "delta-role-null",
+        'every delta after the first carries "role": null rather than no role',
+        "openai-python types ChoiceDelta.role as optional (https://github.com/openai/openai-python/"
+        "blob/e43b4224/src/openai/types/chat/chat_completion_chunk.py); llama-cpp-python 0.3.36 "
+        "sends it so",
+        events=framing.role_null,
+    ),
+    Variant(
         "empty-choices-first",
         "a first chunk with choices: [] before the role and the content",
         "Azure OpenAI's content-filter chunk (https://github.com/Azure/azure-sdk-for-go/issues/"
