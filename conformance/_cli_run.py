@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import click
 
+from conformance._cap_options import limits, size_caps, time_caps
 from conformance._client import Budget
 from conformance._errors import ConfigError
 from conformance._options import checked_base_url, checked_key, checked_report_path
@@ -206,6 +207,8 @@ def exit_code(report: RunReport) -> int:
     show_default=True,
     help="Token budget.",
 )
+@size_caps
+@time_caps
 @click.option(
     "--report",
     "reports",
@@ -224,6 +227,10 @@ def run_command(
     max_requests: int,
     max_time: float,
     max_completion_tokens: int,
+    max_body_bytes: int,
+    max_events: int,
+    exchange_timeout: float,
+    read_timeout: float,
     reports: tuple[str, ...],
 ) -> None:
     """Judge a live endpoint (or the embedded reference router) against a profile."""
@@ -257,6 +264,7 @@ def run_command(
                 max_examples=max_examples,
                 max_shrinks=max_shrinks,
                 max_time_s=max_time,
+                limits=limits(max_body_bytes, max_events, exchange_timeout, read_timeout),
                 extra_scenarios=_embedded_scenarios(chosen) if base_url is None else (),
                 budget=Budget(
                     max_requests=max_requests, max_completion_tokens=max_completion_tokens

@@ -21,21 +21,11 @@ from conformance._decode import BadEncoding, decoded
 from conformance._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
 from conformance._exchange import Exchange, Intent, expects_stream, request_bytes
 from conformance._headers import retry_after_seconds
+from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._sse import EventStreamParser
 
 # A key no target issues: what the bad-key scenario sends.
 WRONG_KEY = "conformance-wrong-key-0000000000"
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Bounds on one exchange: timeouts in seconds, sizes in bytes."""
-
-    connect_s: float = 10.0
-    read_s: float = 60.0  # between two reads of the body
-    total_s: float = 120.0  # for the whole exchange, stream included
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_events: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +75,7 @@ class Client:
         base_url: str,
         *,
         api_key: str | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         budget: Budget = Budget(),
         spend: Spend | None = None,
         retries: int = 3,
@@ -314,12 +304,22 @@ class Client:
         elapsed = time.monotonic() - started
         status = response.status_code
         stream = parser.close() if parser is not None else None
-        if stream is None:
-            body = body[: limits.max_body_bytes]
-        elif broken is not None:
+        truncated = None
+        if stream is None and len(body) > limits.max_body_bytes:
+            body, truncated = body[: limits.max_body_bytes], limits.max_body_bytes
+        elif stream is not None and broken is not None:
             broken = f"{broken}; {len(stream.events)} events had arrived"
         return Exchange(
-            request, status, headers, body, stream, label, elapsed, intent, transport_error=broken
+            request,
+            status,
+            headers,
+            body,
+            stream,
+            label,
+            elapsed,
+            intent,
+            transport_error=broken,
+            truncated_at=truncated,
         )
 
     @staticmethod

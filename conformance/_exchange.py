@@ -20,6 +20,7 @@ from typing import Any, Final, Literal, NamedTuple, get_args
 
 from conformance._errors import NotApplicable
 from conformance._headers import media_type
+from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._sse import EventStream, parse_event_stream
 
 Kind = Literal["completion", "stream", "error", "no_answer"]
@@ -350,6 +351,9 @@ class Exchange:
     transport_error: str | None = None
     # Why the request was sent a second time on a fresh connection, when it was.
     retried: str | None = None
+    # A non-streamed body the suite stopped reading at its byte cap: the cap, in bytes. (A
+    # stream says where it was cut in ``stream.cut_off``.)
+    truncated_at: int | None = None
 
     @classmethod
     def from_http(
@@ -362,13 +366,29 @@ class Exchange:
         label: str = "",
         elapsed_s: float | None = None,
         intent: Intent | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> Exchange:
-        """Build an exchange from a whole recorded answer, parsing an event stream if any."""
+        """Build an exchange from a whole recorded answer, parsing an event stream if any,
+        within the same caps as a live exchange (``limits``)."""
         lowered = {name.lower(): value for name, value in headers.items()}
-        stream = None
         if expects_stream(request, status, lowered):
-            stream = parse_event_stream(body)
-        return cls(request, status, lowered, body, stream, label, elapsed_s, intent)
+            stream = parse_event_stream(
+                body, max_bytes=limits.max_body_bytes, max_events=limits.max_events
+            )
+            return cls(request, status, lowered, body, stream, label, elapsed_s, intent)
+        cap = limits.max_body_bytes
+        truncated = cap if len(body) > cap else None
+        return cls(
+            request,
+            status,
+            lowered,
+            body[:cap],
+            None,
+            label,
+            elapsed_s,
+            intent,
+            truncated_at=truncated,
+        )
 
     @cached_property
     def kind(self) -> Kind:

@@ -40,7 +40,9 @@ from typing import Any
 import yaml
 
 from conformance._errors import ConfigError
-from conformance._exchange import INTENTS, Exchange
+from conformance._exchange import Exchange
+from conformance._formats import FIXTURE_FORMAT, check_format
+from conformance._limits import DEFAULT_LIMITS, Limits
 
 FIXTURE_SUFFIXES = (".yaml", ".yml", ".json")
 _BODY_FORMS = ("body", "text", "base64", "events")
@@ -76,87 +78,69 @@ def _body(response: Mapping[str, Any], path: Path) -> bytes:
     if forms[0] == "body":
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     if forms[0] == "events":
-        if not isinstance(value, list):
-            raise ConfigError(f"{path}: response.events must be a list")
         return _events_text(value).encode()
-    if not isinstance(value, str):
-        raise ConfigError(f"{path}: response.{forms[0]} must be a string")
     if forms[0] == "text":
-        return value.encode()
+        return str(value).encode()
     try:
         return base64.b64decode(value, validate=True)
     except binascii.Error as error:
         raise ConfigError(f"{path}: response.base64 is not base64: {error}") from None
 
 
-def _mapping(value: Any, name: str, path: Path) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{path}: field '{name}' must be a mapping, got {type(value).__name__}")
-    return value
-
-
-def _optional_text(response: Mapping[str, Any], name: str, path: Path) -> str | None:
-    value = response.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{path}: field 'response.{name}' must be a string")
-    return value
-
-
-def load_fixture(path: Path) -> Fixture:
-    """Read one recorded exchange; a ConfigError names the file and the field at fault."""
-    if path.suffix not in FIXTURE_SUFFIXES:
-        return _raw_stream(path)
+def _read(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
     except (ValueError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
-    data = _mapping(data, "(document)", path)
-    response = _mapping(data.get("response"), "response", path)
-    request = data.get("request")
-    if request is not None:
-        request = _mapping(request, "request", path)
-    status = response.get("status")
-    transport = _optional_text(response, "transport_error", path)
-    retried = _optional_text(response, "retried", path)
-    no_answer = status == 0 and transport is not None
-    if not isinstance(status, int) or not (100 <= status <= 599 or no_answer):
-        raise ConfigError(f"{path}: field 'response.status' must be an HTTP status, got {status!r}")
-    headers = _mapping(response.get("headers", {}), "response.headers", path)
-    expect = data.get("expect", [])
-    if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
-        raise ConfigError(f"{path}: field 'expect' must be a list of check IDs")
-    intent = data.get("intent")
-    if intent is not None and intent not in INTENTS:
-        raise ConfigError(f"{path}: field 'intent' must be one of {list(INTENTS)}, got {intent!r}")
-    profile = data.get("profile")
-    if profile is not None and not isinstance(profile, str):
-        raise ConfigError(f"{path}: field 'profile' must be a profile id or path")
+
+
+def load_fixture(path: Path, limits: Limits = DEFAULT_LIMITS) -> Fixture:
+    """Read one recorded exchange, within the caps of a live run (``limits``); a file that
+    breaks the fixture format (``schemas/fixture.schema.json``) is a ConfigError naming the
+    file and the field at fault."""
+    if path.suffix not in FIXTURE_SUFFIXES:
+        return _raw_stream(path, limits)
+    data = _read(path)
+    check_format(data, FIXTURE_FORMAT, path)
+    response = data["response"]
+    status = response["status"]
+    transport = response.get("transport_error")
+    no_answer = status == 0
+    if no_answer and transport is None:
+        raise ConfigError(
+            f"{path}: field 'response.status' is 0 (no answer), which needs a transport_error"
+        )
+    if not no_answer and status < 100:
+        raise ConfigError(f"{path}: field 'response.status' must be an HTTP status, got {status}")
     exchange = Exchange.from_http(
-        request=request,
+        request=data.get("request"),
         status=status,
-        headers={str(k): str(v) for k, v in headers.items()},
+        headers={str(k): str(v) for k, v in response.get("headers", {}).items()},
         body=b"" if no_answer else _body(response, path),
         label=str(path),
-        intent=intent,
+        intent=data.get("intent"),
+        limits=limits,
     )
+    retried = response.get("retried")
     if transport is not None or retried is not None:
         exchange = dataclasses.replace(exchange, transport_error=transport, retried=retried)
     return Fixture(
         path=path,
-        description=str(data.get("description", "")),
-        source=str(data.get("source", "")),
-        profile=profile,
-        expect=frozenset(expect),
+        description=data.get("description", ""),
+        source=data.get("source", ""),
+        profile=data.get("profile"),
+        expect=frozenset(data.get("expect", [])),
         exchange=exchange,
     )
 
 
-def _raw_stream(path: Path) -> Fixture:
+def _raw_stream(path: Path, limits: Limits) -> Fixture:
     try:
-        body = path.read_bytes()
+        with path.open("rb") as file:  # past the cap, the parser would not read it anyway
+            body = file.read(limits.max_body_bytes + 1)
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
     exchange = Exchange.from_http(
@@ -165,5 +149,6 @@ def _raw_stream(path: Path) -> Fixture:
         headers={"content-type": "text/event-stream"},
         body=body,
         label=str(path),
+        limits=limits,
     )
     return Fixture(path, "raw event stream", "", None, frozenset(), exchange)

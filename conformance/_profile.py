@@ -16,7 +16,6 @@ takes one back (``name: null``).
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,13 +28,13 @@ import yaml
 from conformance._compose import compose
 from conformance._errors import ConfigError
 from conformance._exchange import INTENTS, Intent
+from conformance._formats import PROFILE_FORMAT, check_format
 from conformance._schemas import SchemaValidator, derive, load_schema, validator
 
 DEFAULT_PROFILE = "openai-compatible"
 #: The two tiers of request parameters, and the JSON Schema that file is checked against.
 TIERS_FILE: Final = "parameter-tiers.yaml"
 _TIERS_SCHEMA: Final = "parameter-tiers.schema.json"
-_PROFILE_SCHEMA: Final = "profile.schema.json"
 
 UsageWithoutInclude = Literal["never", "always", "either"]
 StopSequence = Literal["excluded", "included", "either"]
@@ -150,9 +149,7 @@ def parameter_tiers() -> tuple[Mapping[str, str], Mapping[str, str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
-    problems = validator(_TIERS_SCHEMA).explain(data)
-    if problems:
-        raise ConfigError(f"{path}: {problems[0]}")
+    check_format(data, _TIERS_SCHEMA, path)
     may_ignore = {
         name: f"{entry['evidence']} ({'; '.join(entry['sources'])})"
         for name, entry in data["may_ignore"].items()
@@ -186,41 +183,13 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile is a mapping, got {type(data).__name__}")
-    _known_keys(data, path)
+    check_format(data, PROFILE_FORMAT, path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: field 'extends' must be a profile id or path, got {parent!r}")
     return _merge(_read(_locate(parent, relative_to=path.parent), (*seen, path)), data)
-
-
-def _known_keys(data: Mapping[str, Any], path: Path) -> None:
-    """Every key of a profile file is one the format knows (``profile.schema.json``): a
-    misspelled key is an error that names it and the nearest known key, never ignored."""
-    schema = load_schema(_PROFILE_SCHEMA)
-    for error in validator(_PROFILE_SCHEMA).explain(data):
-        if error.keyword != "additionalProperties":
-            continue
-        where = [p for p in error.path.removeprefix("$").split(".") if p]
-        allowed = _properties_at(schema, where)
-        value = data
-        for step in where:
-            value = value[step]
-        for key in sorted(set(value) - set(allowed)):
-            near = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(allowed)}"
-            field = ".".join([*where, str(key)])
-            raise ConfigError(f"{path}: unknown key {field!r}{hint}")
-
-
-def _properties_at(schema: Mapping[str, Any], where: list[str]) -> list[str]:
-    node = schema
-    for step in where:
-        node = node["properties"][step]
-        if "$ref" in node:
-            node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
-    return list(node["properties"])
 
 
 def _locate(name: str, relative_to: Path | None = None) -> Path:

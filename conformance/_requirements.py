@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from pathlib import Path
+from typing import Literal
 
 import yaml
 
 from conformance._errors import ConfigError
+from conformance._formats import REQUIREMENTS_FORMAT, check_format
 from conformance._schemas import schema_dir
 
 Level = Literal["MUST", "SHOULD", "MAY"]
@@ -35,43 +37,35 @@ class Requirement:
     sources: tuple[Source, ...]
 
 
-def _parse(entry: Any, where: str) -> Requirement:
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: each requirement must be a mapping, got {entry!r}")
+def read_requirements(path: Path) -> Mapping[str, Requirement]:
+    """The requirements a catalogue file holds, by ID, in file order; a file that breaks the
+    format (``schemas/requirements.schema.json``) or defines an ID twice is a ConfigError."""
     try:
-        level = entry["level"]
-        if level not in LEVELS:
-            raise ConfigError(
-                f"{where}: {entry['id']}: level must be one of {LEVELS}, got {level!r}"
-            )
-        sources = tuple(
-            Source(document=str(s["document"]), clause=str(s["clause"]), url=s.get("url"))
-            for s in entry["sources"]
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    check_format(entries, REQUIREMENTS_FORMAT, path)
+    catalogue: dict[str, Requirement] = {}
+    for entry in entries:
+        if entry["id"] in catalogue:
+            raise ConfigError(f"{path}: requirement {entry['id']} is defined twice")
+        catalogue[entry["id"]] = Requirement(
+            id=entry["id"],
+            level=entry["level"],
+            statement=entry["statement"],
+            sources=tuple(
+                Source(s["document"], s["clause"], s.get("url")) for s in entry["sources"]
+            ),
         )
-        return Requirement(
-            id=str(entry["id"]),
-            level=cast(Level, level),
-            statement=str(entry["statement"]),
-            sources=sources,
-        )
-    except KeyError as missing:
-        raise ConfigError(
-            f"{where}: requirement {entry.get('id', '?')!r} lacks {missing}"
-        ) from None
+    return catalogue
 
 
 @functools.cache
 def requirements() -> Mapping[str, Requirement]:
-    """Every requirement of the catalogue, by ID, in catalogue order."""
-    path = schema_dir() / "requirements.yaml"
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    catalogue: dict[str, Requirement] = {}
-    for entry in entries:
-        requirement = _parse(entry, str(path))
-        if requirement.id in catalogue:
-            raise ConfigError(f"{path}: requirement {requirement.id} is defined twice")
-        catalogue[requirement.id] = requirement
-    return catalogue
+    """Every requirement of the shipped catalogue, by ID, in catalogue order."""
+    return read_requirements(schema_dir() / "requirements.yaml")
 
 
 def requirement(requirement_id: str) -> Requirement:

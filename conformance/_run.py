@@ -29,10 +29,11 @@ from importlib.metadata import version
 from typing import Any, Literal
 
 from conformance._aggregate import Judged, Replay, aggregate, failing, reproduce
-from conformance._client import Budget, Client, Limits
+from conformance._client import Budget, Client
 from conformance._coverage import CoveragePlan, InvalidCase, ValidCase
 from conformance._errors import BudgetExhausted, DeadlineReached, Interrupted, TargetUnreachable
 from conformance._exchange import Exchange
+from conformance._limits import Limits
 from conformance._profile import Profile
 from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance._shrink import Body, same_class, shrink

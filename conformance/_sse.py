@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Final, Literal, NamedTuple
 
+from conformance._limits import MAX_BODY_BYTES, MAX_EVENTS
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_EVENTS",
@@ -46,8 +48,8 @@ __all__ = [
     "parse_event_stream",
 ]
 
-DEFAULT_MAX_BYTES: Final = 16 * 1024 * 1024
-DEFAULT_MAX_EVENTS: Final = 100_000
+DEFAULT_MAX_BYTES: Final = MAX_BODY_BYTES
+DEFAULT_MAX_EVENTS: Final = MAX_EVENTS
 
 CutOff = Literal["bytes", "events", "time"]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance._fixtures import Fixture, load_fixture
+from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._results import CheckResult
 from conformance.checks import run_checks
@@ -51,8 +52,11 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def validate(paths: Iterable[Path], profile: str | None = None) -> list[Verdict]:
-    return [judge(load_fixture(path), profile) for path in expand(paths)]
+def validate(
+    paths: Iterable[Path], profile: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> list[Verdict]:
+    """Judge every recorded exchange under ``paths``, read within the caps of a live run."""
+    return [judge(load_fixture(path, limits), profile) for path in expand(paths)]
 
 
 def describe(verdict: Verdict) -> Iterator[str]:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from conformance._cap_options import limits, size_caps
 from conformance._cli_run import (
     EXIT_CONFIG,
     EXIT_INCOMPLETE,
@@ -109,13 +110,16 @@ def list_profiles() -> None:
     default=None,
     help="Profile id or YAML path (default: the fixture's own, else openai-compatible).",
 )
+@size_caps
 @_clean_errors
-def validate(files: tuple[Path, ...], profile: str | None) -> None:
+def validate(
+    files: tuple[Path, ...], profile: str | None, max_body_bytes: int, max_events: int
+) -> None:
     """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""
     for path in files:
         if not path.exists():
             raise ConfigError(f"no such file or folder: {path}")
-    verdicts = run_validation(files, profile)
+    verdicts = run_validation(files, profile, limits(max_body_bytes, max_events))
     if not verdicts:
         raise ConfigError("no file to validate")
     for verdict in verdicts:

@@ -344,3 +344,32 @@ def test_a_check_whose_input_is_broken_elsewhere_does_not_pass_on_it() -> None:
         "skipped",
         "the usage has no complete set of counts to add up",
     )
+
+
+def _page(request: dict[str, Any], body: bytes, media: str = "text/html") -> Exchange:
+    return Exchange.from_http(
+        request=request, status=200, headers={"content-type": media}, body=body
+    )
+
+
+#: Answers with nothing in them to judge: a proxy's HTML page, an empty body, an empty object.
+NOT_ANSWERS: Final = {
+    "an HTML page": b"<html><body>Bad gateway, try later</body></html>",
+    "an empty body": b"",
+    "an empty object": b"{}",
+}
+
+
+@pytest.mark.parametrize("body", sorted(NOT_ANSWERS))
+@pytest.mark.parametrize("streamed", [False, True])
+def test_an_answer_with_nothing_in_it_passes_only_what_it_did_keep(
+    body: str, streamed: bool
+) -> None:
+    # It came back whole, on the first attempt, and to a valid request it was not an error:
+    # that much was judged. Every other check either fails or says there was nothing to judge.
+    request = ask(stream=True) if streamed else ask()
+    exchange = _page(request, NOT_ANSWERS[body])
+    passed = {r.check for r in run_checks(exchange, BASE) if r.status == "passed"}
+    assert passed <= {"transport.complete", "transport.persistent", "requests.valid_accepted"}
+    skipped = [r for r in run_checks(exchange, BASE) if r.status == "skipped"]
+    assert all(r.reason for r in skipped)

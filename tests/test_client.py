@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from conformance._client import Budget, Client, Limits
+from conformance._client import Budget, Client
 from conformance._errors import BudgetExhausted, TargetUnreachable
 from conformance._headers import retry_after_seconds
+from conformance._limits import Limits
 
 KEY = "sk-secret-key-0123456789"
 REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}

@@ -45,6 +45,10 @@ def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
         (("--max-requests", "0"), None, "--max-requests"),
         (("--max-examples", "-1"), None, "--max-examples"),
         (("--max-time", "0"), None, "--max-time"),
+        (("--max-events", "0"), None, "--max-events"),
+        (("--max-body-bytes", "-5"), None, "--max-body-bytes"),
+        (("--exchange-timeout", "0"), None, "--exchange-timeout"),
+        (("--read-timeout", "nan-ish"), None, "--read-timeout"),
     ],
 )
 def test_bad_input_exits_2_and_says_why(

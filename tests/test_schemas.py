@@ -36,9 +36,11 @@ from conformance._schemas import (
 EXPECTED_FILES = [
     "chunk.json",
     "error.json",
+    "fixture.schema.json",
     "parameter-tiers.schema.json",
     "profile.schema.json",
     "request.json",
+    "requirements.schema.json",
     "response.json",
     "usage.json",
 ]

@@ -16,6 +16,11 @@ from conformance.checks.response import declared_json, schema_violations
 
 def envelope_violations(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """How the body of an error answer breaks the profile's error envelope."""
+    if exchange.truncated_at is not None:
+        raise NotApplicable(
+            f"the suite stopped reading the error body at its byte cap ({exchange.truncated_at} "
+            "bytes; --max-body-bytes raises it)"
+        )
     body = exchange.json
     if body is NOT_JSON:
         yield Violation(

@@ -10,6 +10,7 @@ from conformance._exchange import NOT_JSON, Exchange
 from conformance._paths import under
 from conformance._profile import Profile
 from conformance._schemas import SchemaValidator
+from conformance.checks._bounds import compliant_bytes
 from conformance.checks._registry import Violation, check
 
 _JSON_TYPES: Final = ("application/json",)
@@ -47,6 +48,9 @@ def content_type_is_json(exchange: Exchange, profile: Profile) -> Iterator[Viola
 @check("response.schema", requirement_id="CC-RESP-01", kinds=("completion",))
 def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A successful non-streamed answer is a chat.completion object."""
+    if exchange.truncated_at is not None:
+        yield from _past_byte_cap(exchange)
+        return
     body = exchange.json
     if body is NOT_JSON:
         yield Violation(
@@ -54,6 +58,26 @@ def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vi
         )
         return
     yield from schema_violations(profile.response, body)
+
+
+def _past_byte_cap(exchange: Exchange) -> Iterator[Violation]:
+    """A body the suite stopped reading at its byte cap: a finding only when a compliant
+    answer to the request could not have been that long; otherwise nothing is known."""
+    cap = exchange.truncated_at
+    bound = compliant_bytes(exchange.request)
+    if bound is None or cap is None or cap <= bound:
+        allows = "no token cap" if bound is None else f"up to about {bound} bytes"
+        raise NotApplicable(
+            f"the suite stopped reading the body at its byte cap ({cap} bytes; --max-body-bytes "
+            f"raises it); the request allows {allows}"
+        )
+    yield Violation(
+        "$",
+        f"a chat.completion within about {bound} bytes (the request's token cap)",
+        f"more than {cap} bytes",
+        f"the body went on past the suite's byte cap ({cap} bytes) though the request allows "
+        f"about {bound} bytes",
+    )
 
 
 _DETAILED: Final = ("prompt_tokens", "completion_tokens")  # counts with a *_details breakdown

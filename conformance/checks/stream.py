@@ -9,6 +9,7 @@ from typing import Any, Final
 from conformance._errors import NotApplicable
 from conformance._exchange import Exchange, Payload, Transcript
 from conformance._profile import Profile
+from conformance.checks._bounds import compliant_events
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import schema_violations
 
@@ -80,21 +81,6 @@ def data_is_json(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         yield Violation(payload.path, "JSON text or [DONE]", _clip(payload.data), message)
 
 
-def _compliant_events(request: Mapping[str, Any] | None) -> int | None:
-    """About how many events a compliant stream answering ``request`` can carry: a token per
-    chunk at most, four times over for servers that split tokens, per choice, plus the role,
-    finish, usage and keep-alive events; None when the request sets no token cap."""
-    if request is None:
-        return None
-    caps = [request.get(k) for k in ("max_completion_tokens", "max_tokens")]
-    cap = next((c for c in caps if isinstance(c, int) and not isinstance(c, bool)), None)
-    if cap is None or cap < 1:
-        return None
-    n = request.get("n")
-    choices = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
-    return choices * (4 * cap + 8) + 64
-
-
 @check("stream.terminator", requirement_id="CC-STREAM-03", kinds=("stream",), feature="stream")
 def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """The stream ends with exactly one data: [DONE] and nothing after it."""
@@ -109,7 +95,7 @@ def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
                 "$.events", "a stream that ends", received, f"no [DONE]{took} and {events} events"
             )
             return
-        bound = _compliant_events(exchange.request)
+        bound = compliant_events(exchange.request)
         if bound is None or events <= bound:
             # A compliant answer to this request could be this long: the suite stopped reading,
             # which says nothing of the target.
@@ -450,6 +436,8 @@ def usage_when_unrequested(exchange: Exchange, profile: Profile) -> Iterator[Vio
     if exchange.request is None or _include_usage(exchange):
         raise NotApplicable("include_usage was requested, or the request was not recorded")
     transcript = exchange.transcript
+    if not transcript.dict_chunks:
+        raise NotApplicable("the stream carried no chunk")
     policy = profile.usage_without_include
     if policy == "never":
         carrying = [p for p, c in transcript.dict_chunks if c.get("usage") is not None]
