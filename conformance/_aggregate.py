@@ -8,6 +8,7 @@ exchange, and was skipped, with the reasons, if no exchange gave it anything to 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,104 @@ class Judged:
     exchange: Exchange
     results: tuple[CheckResult, ...]
     in_flight: int = 1  # requests the run had in flight when this one was sent, itself included
+
+
+_KEPT_REASONS = 12  # distinct skip reasons kept per check
+_KEPT_FAILING = 25  # exchanges kept per failed check, besides new ways of failing and smaller ones
+_KEPT_MESSAGES = 100  # distinct failure messages remembered per check
+
+
+class Tally:
+    """The verdicts of a run, in memory that does not grow with its number of exchanges.
+
+    An exchange that failed a check is kept whole while it can still show something: one of
+    the first few failures of a check, a new way of failing it, or a smaller failing request
+    (the report shows the smallest; shrinking and lone replays start from these). Of the
+    others only what the report needs is counted: how many exchanges passed and failed each
+    check, the distinct reasons each was skipped, and whether any answer succeeded.
+    """
+
+    def __init__(self) -> None:
+        self.failing: list[Judged] = []
+        self.exchanges = 0
+        self.answered = False  # some exchange got a 2xx
+        self._passed: Counter[str] = Counter()
+        self._failed: Counter[str] = Counter()  # failures of exchanges not kept
+        self._reasons: dict[str, dict[str, None]] = {}  # check -> skip reasons, in order
+        self._kept: Counter[str] = Counter()
+        self._messages: dict[str, set[str]] = {}
+        self._smallest: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, judged: Iterable[Judged]) -> Tally:
+        tally = cls()
+        for item in judged:
+            tally.add(item)
+        return tally
+
+    def add(self, item: Judged) -> None:
+        self.exchanges += 1
+        self.answered = self.answered or 200 <= item.exchange.status < 300
+        failed = [r for r in item.results if r.status in ("failed", "error")]
+        if failed and self._worth_keeping(item, failed):
+            self.failing.append(item)
+            return
+        self._count(item, 1)
+
+    def replace(self, old: Judged, new: Judged) -> None:
+        """Judge ``old`` again as ``new`` (the same exchange with revised verdicts)."""
+        if old in self.failing:
+            self.failing.remove(old)
+        else:
+            self._count(old, -1)
+        self.exchanges -= 1
+        self.add(new)
+
+    def verdicts(self, check_id: str) -> tuple[int, Bad, int, list[str]]:
+        """For one check: how many exchanges passed it, the kept failing ones with their
+        result, how many failed it in all, and the distinct reasons it was skipped."""
+        passed = self._passed[check_id]
+        bad: Bad = []
+        reasons = dict(self._reasons.get(check_id, {}))
+        for item in self.failing:
+            for result in item.results:
+                if result.check != check_id:
+                    continue
+                if result.status in ("failed", "error"):
+                    bad.append((item, result))
+                elif result.status == "passed":
+                    passed += 1
+                else:
+                    reasons.setdefault(result.reason or "", None)
+        return passed, bad, len(bad) + self._failed[check_id], list(reasons)
+
+    def _worth_keeping(self, item: Judged, failed: list[CheckResult]) -> bool:
+        size = _size(item.probe.body)
+        worth = False
+        for result in failed:
+            check = result.check
+            seen = self._messages.setdefault(check, set())
+            messages = {f.message for f in result.failures} or {result.reason or ""}
+            new = bool(messages - seen) and len(seen) < _KEPT_MESSAGES
+            smaller = size < self._smallest.get(check, size + 1)
+            worth = worth or self._kept[check] < _KEPT_FAILING or new or smaller
+        if worth:
+            for result in failed:
+                self._kept[result.check] += 1
+                self._messages[result.check].update(f.message for f in result.failures)
+                self._smallest[result.check] = min(self._smallest.get(result.check, size), size)
+        return worth
+
+    def _count(self, item: Judged, sign: int) -> None:
+        for result in item.results:
+            if result.status == "passed":
+                self._passed[result.check] += sign
+            elif result.status in ("failed", "error"):
+                self._failed[result.check] += sign
+            elif sign > 0:
+                reasons = self._reasons.setdefault(result.check, {})
+                if len(reasons) < _KEPT_REASONS:
+                    reasons[result.reason or ""] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +179,14 @@ def _kinds(bad: Bad) -> list[tuple[Judged, Failure | None, str]]:
     return list(kinds.values())
 
 
-def failing(judged: Iterable[Judged]) -> dict[str, Judged]:
+def failing(tally: Tally) -> dict[str, Judged]:
     """The exchange each failed check's entry shows: its first distinct failure."""
-    by_check = _by_check(judged)
-    return {
-        check_id: _kinds(bad)[0][0]
-        for check_id, verdicts in by_check.items()
-        if (bad := _bad(verdicts))
-    }
-
-
-def _bad(verdicts: Bad) -> Bad:
-    return [(j, r) for j, r in verdicts if r.status in ("failed", "error")]
+    shown = {}
+    for check_id in REGISTRY:
+        _, bad, _, _ = tally.verdicts(check_id)
+        if bad:
+            shown[check_id] = _kinds(bad)[0][0]
+    return shown
 
 
 def _transport(exchange: Exchange) -> dict[str, Any]:
@@ -115,7 +210,7 @@ def _concurrency(item: Judged, alone: bool | None) -> dict[str, Any]:
 
 
 def _failed_entry(
-    replay: Replay, check: Check, bad: Bad, applied: int, alone: bool | None
+    replay: Replay, check: Check, bad: Bad, failed: int, applied: int, alone: bool | None
 ) -> Entry:
     # The smallest failing request is the one to show: after shrinking, usually the shrunk one.
     kinds = _kinds(bad)
@@ -125,8 +220,8 @@ def _failed_entry(
         message = "; ".join([message, *others])
     if len(kinds) > _SHOWN_KINDS:
         message += f"; and {len(kinds) - _SHOWN_KINDS} more (evidence.failures)"
-    if len(bad) > 1:
-        message += f" (in {len(bad)} of {applied} exchanges)"
+    if failed > 1:
+        message += f" (in {failed} of {applied} exchanges)"
     if item.in_flight > 1:
         message += f" (seen with {item.in_flight} requests in flight"
         message += {True: "; also alone)", False: "; not when sent alone)", None: ")"}[alone]
@@ -161,40 +256,28 @@ def _failed_entry(
     )
 
 
-def _by_check(judged: Iterable[Judged]) -> dict[str, Bad]:
-    by_check: dict[str, Bad] = {check_id: [] for check_id in REGISTRY}
-    for item in judged:
-        for result in item.results:
-            by_check.setdefault(result.check, []).append((item, result))
-    return by_check
-
-
-def _skip_reasons(verdicts: Bad) -> str:
+def _skip_reasons(reasons: list[str]) -> str:
     """Why a check judged nothing: each distinct reason once, the ones that say a feature was
     refused first (they explain the others, such as "no tool_choice was answered")."""
-    reasons = sorted(
-        {r.reason or "" for _, r in verdicts},
-        key=lambda r: ("does not offer" not in r and "refused" not in r, r),
-    )
-    return "; ".join(reasons or ["no scenario exercised it"])[:300]
+    ordered = sorted(reasons, key=lambda r: ("does not offer" not in r and "refused" not in r, r))
+    return "; ".join(ordered or ["no scenario exercised it"])[:300]
 
 
 def aggregate(
-    replay: Replay, judged: Iterable[Judged], alone: Mapping[str, bool] | None = None
+    replay: Replay, judged: Tally | Iterable[Judged], alone: Mapping[str, bool] | None = None
 ) -> tuple[Entry, ...]:
     """One entry per registered check, from all the exchanges of the run.
 
     ``alone`` says, for a failed check whose shown failure was seen under concurrency, whether
     the same request sent alone failed it too.
     """
+    tally = judged if isinstance(judged, Tally) else Tally.of(judged)
     entries = []
-    for check_id, verdicts in _by_check(judged).items():
-        check = REGISTRY[check_id]
-        bad = _bad(verdicts)
-        passed = sum(1 for _, r in verdicts if r.status == "passed")
+    for check_id, check in REGISTRY.items():
+        passed, bad, failed, reasons = tally.verdicts(check_id)
         if bad:
             confirmed = (alone or {}).get(check_id)
-            entries.append(_failed_entry(replay, check, bad, len(bad) + passed, confirmed))
+            entries.append(_failed_entry(replay, check, bad, failed, failed + passed, confirmed))
             continue
         entries.append(
             Entry(
@@ -203,7 +286,7 @@ def aggregate(
                 level=check.level,
                 status="passed" if passed else "skipped",
                 scenario=f"{passed} exchange(s)" if passed else "",
-                message="" if passed else _skip_reasons(verdicts),
+                message="" if passed else _skip_reasons(reasons),
             )
         )
     return tuple(entries)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any, Literal
 
-from conformance._aggregate import Judged, Replay, aggregate, failing, reproduce
+from conformance._aggregate import Judged, Replay, Tally, aggregate, failing, reproduce
 from conformance._client import Budget, Client
 from conformance._coverage import CoveragePlan, InvalidCase, ValidCase
 from conformance._errors import BudgetExhausted, DeadlineReached, Interrupted, TargetUnreachable
@@ -41,7 +41,7 @@ from conformance._tiers import judged_as, wrong_type_probe
 from conformance.checks import REGISTRY, Refusal, run_checks
 from conformance.report import RunReport, Target
 
-__all__ = ["Judged", "RunOptions", "Runner", "aggregate", "reproduce", "run"]
+__all__ = ["Judged", "RunOptions", "Runner", "Tally", "aggregate", "reproduce", "run"]
 
 Progress = Callable[[str], None]
 Stopped = Literal["budget", "deadline", "interrupted", "unreachable"]
@@ -127,7 +127,7 @@ class Runner:
         if options.max_time_s is not None:
             self.client.deadline = time.monotonic() + options.max_time_s
         self._interrupt = interrupt or threading.Event()
-        self.judged: list[Judged] = []
+        self.tally = Tally()  # what was judged, in bounded memory
         self.profile = options.profile  # narrowed once the ignored parameters are known
         self.baseline: Exchange | None = None
         self.ignored: dict[str, str] = {}  # ignorable parameter -> what the target answered
@@ -195,7 +195,7 @@ class Runner:
 
     def _record(self, judged: Judged) -> None:
         with self._lock:
-            self.judged.append(judged)
+            self.tally.add(judged)
         failed = [r.check for r in judged.results if r.status in ("failed", "error")]
         verdict = "ok" if not failed else f"FAILED {', '.join(sorted(set(failed)))}"
         status = judged.exchange.status or "---"
@@ -384,8 +384,7 @@ class Runner:
             for r in judged.results
         )
         with self._lock:
-            index = self.judged.index(judged)
-            self.judged[index] = replace(judged, results=results)
+            self.tally.replace(judged, replace(judged, results=results))
 
     def _without(self, body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
         """``body`` with the top-level parameter holding ``field`` dropped (or, for the required
@@ -442,7 +441,7 @@ class Runner:
         ``max_shrinks`` requests in all (see :mod:`conformance._shrink`)."""
         budget = self.options.max_shrinks
         first: dict[str, Judged] = {}
-        for judged in self.judged:
+        for judged in self.tally.failing:
             if judged.scenario.startswith("generated."):
                 for result in judged.results:
                     if result.status == "failed":
@@ -476,7 +475,7 @@ class Runner:
         (MUST findings first, at most ``ALONE_REPLAYS``): whether the same check fails again
         says whether the curl reproduces it. What the budget no longer allows stays unsaid."""
         replayed: dict[str, bool] = {}
-        shown = failing(self.judged)
+        shown = failing(self.tally)
         concurrent = [check_id for check_id, judged in shown.items() if judged.in_flight > 1]
         concurrent.sort(key=lambda check_id: REGISTRY[check_id].level != "MUST")
         for check_id in concurrent[:ALONE_REPLAYS]:
@@ -577,7 +576,7 @@ def run(
         except Interrupted:
             progress("stopped: interrupted; the answers already received are judged")
             stopped = "interrupted"
-    if complete and not any(200 <= j.exchange.status < 300 for j in runner.judged):
+    if complete and not runner.tally.answered:
         progress("stopped: every request was refused, so no answer could be judged")
         complete = False
     spend = runner.client.spend
@@ -590,7 +589,7 @@ def run(
         requests=spend.requests,
         prompt_tokens=spend.prompt_tokens,
         completion_tokens=spend.completion_tokens,
-        entries=aggregate(options.replay, runner.judged, alone),
+        entries=aggregate(options.replay, runner.tally, alone),
         complete=complete,
         stopped=stopped,
         coverage=(len(runner.bounds), len(runner.covered & set(runner.bounds))),

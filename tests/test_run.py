@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conformance._embedded import EMBEDDED_SCENARIOS
 from conformance._profile import FEATURES, load_profile
 from conformance._run import Judged, Runner, RunOptions, aggregate
-from conformance._scenarios import SCENARIOS, Probe
+from conformance._scenarios import SCENARIOS, Probe, Scenario
 from conformance.cli import main
 from conformance.reference import serve_in_thread
 
@@ -131,14 +131,14 @@ def test_a_failing_generated_request_is_shrunk_within_the_budget(max_shrinks: in
     with serve_in_thread(faults=["exceed-max-tokens"]) as url:
         runner = Runner(replace(options, base_url=url), progress=lambda line: None)
         with runner.client:
-            runner.judged.append(runner.send("generated.valid", Probe(BIG)))
+            runner.tally.add(runner.send("generated.valid", Probe(BIG)))
             runner.shrink()
-    first, *shrunk = runner.judged
+    first, *shrunk = runner.tally.failing
     assert _fails(first, "max_tokens.respected")
     assert len(shrunk) <= max_shrinks
     assert all(j.scenario == "generated.valid (shrunk)" for j in shrunk)
     (entry,) = [
-        e for e in aggregate(options.replay, runner.judged) if e.check == "max_tokens.respected"
+        e for e in aggregate(options.replay, runner.tally) if e.check == "max_tokens.respected"
     ]
     shown = json.loads(entry.reproduce.split(" --data-binary ", 1)[1].strip("'"))
     if max_shrinks == 0:
@@ -169,10 +169,21 @@ def test_the_embedded_scenarios_catch_the_faults_they_exist_for() -> None:
         runner = Runner(options, progress=lambda line: None)
         with runner.client:
             runner.targeted("reference-model")
-    verdicts = {e.check: e for e in aggregate(options.replay, runner.judged)}
+    verdicts = {e.check: e for e in aggregate(options.replay, runner.tally)}
     assert verdicts["errors.retry_after"].status == "failed"
     assert verdicts["stream.error_event"].status == "failed"
     assert "'x-reference-stream-error: 2'" in verdicts["stream.error_event"].reproduce
+
+
+class _Recording(Runner):
+    """A runner that notes the scenario of every request it sends."""
+
+    sent: list[str]
+
+    def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
+        judged = super().send(scenario, probe)
+        self.sent.append(judged.scenario)
+        return judged
 
 
 def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
@@ -180,11 +191,12 @@ def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
     profile = load_profile("anyapi")  # no n; tool_choice none or auto only
     with serve_in_thread(profile="anyapi") as url:
         options = RunOptions(base_url=url, profile=profile, model="reference-model")
-        runner = Runner(options, progress=lines.append)
+        runner = _Recording(options, progress=lines.append)
+        runner.sent = []
         with runner.client:
             runner.plain("reference-model")
             runner.targeted("reference-model")
-    sent = {j.scenario for j in runner.judged}
+    sent = set(runner.sent)
     assert {"n2", "tools.required", "tools.named"}.isdisjoint(sent)
     assert {"plain", "tools.auto", "tools.none"} <= sent
     assert any("tools.required" in line and "not one of ['none', 'auto']" in line for line in lines)

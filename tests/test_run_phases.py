@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance._aggregate import Judged
+from conformance._aggregate import Judged, Tally
 from conformance._client import Budget
 from conformance._coverage import coverage_plan
 from conformance._profile import load_profile
@@ -24,7 +24,7 @@ def _options(url: str, **changes: object) -> RunOptions:
     return replace(RunOptions(base_url=url, profile=load_profile(), model=MODEL), **changes)  # type: ignore[arg-type]
 
 
-def _entries(options: RunOptions, judged: list[Judged]) -> dict[str, Entry]:
+def _entries(options: RunOptions, judged: Tally | list[Judged]) -> dict[str, Entry]:
     return {entry.check: entry for entry in aggregate(options.replay, judged)}
 
 
@@ -80,7 +80,7 @@ def test_a_compliant_target_implements_every_ignorable_parameter() -> None:
             runner.ignorable(MODEL)
     assert runner.ignored == {}
     assert runner.profile.may_ignore == {}  # every one is judged as core from now on
-    assert len(runner.judged) == 1 + len(load_profile().may_ignore)
+    assert runner.tally.exchanges == 1 + len(load_profile().may_ignore)
 
 
 def test_an_invalid_request_that_crashes_for_a_valid_part_is_not_blamed_on_its_violation() -> None:
@@ -91,15 +91,17 @@ def test_an_invalid_request_that_crashes_for_a_valid_part_is_not_blamed_on_its_v
     with serve_in_thread(faults=["accept-invalid", "valid-500"]) as url:
         runner = Runner(_options(url), QUIET)
         with runner.client:
-            runner.judged.append(first := runner.send("generated.invalid", Probe(broken)))
+            runner.tally.add(first := runner.send("generated.invalid", Probe(broken)))
             runner._blame_check(first, field="temperature")
-    original, again = runner.judged
-    assert original.exchange.status == 500
-    assert "temperature" not in (again.probe.body or {})
-    invalid = {r.check: r for r in original.results}["errors.invalid_request"]
-    assert invalid.status == "skipped"
-    assert "without temperature" in (invalid.reason or "")
-    assert {r.check: r.status for r in again.results}["requests.valid_accepted"] == "failed"
+    assert first.exchange.status == 500
+    assert runner.tally.exchanges == 2
+    entries = _entries(runner.options, runner.tally)
+    assert entries["errors.invalid_request"].status == "skipped"
+    assert "without temperature" in entries["errors.invalid_request"].message
+    crashed = entries["requests.valid_accepted"]
+    assert crashed.status == "failed"
+    assert crashed.scenario == "generated.invalid without temperature"
+    assert "temperature" not in crashed.reproduce
 
 
 def test_a_finding_seen_under_concurrency_says_so_and_is_replayed_alone() -> None:
@@ -108,13 +110,13 @@ def test_a_finding_seen_under_concurrency_says_so_and_is_replayed_alone() -> Non
         runner = Runner(options, QUIET)
         with runner.client:
             seen = runner.send("stream", Probe(ask(MODEL, stream=True)))
-            runner.judged.append(replace(seen, in_flight=4))  # as if 3 others were in flight
+            runner.tally.add(busy := replace(seen, in_flight=4))  # as if 3 others were in flight
             alone = runner.alone()
     assert alone == {"stream.terminator": True}
-    entry = _entries(options, runner.judged[:1])["stream.terminator"]
+    entry = _entries(options, [busy])["stream.terminator"]
     assert entry.evidence["in_flight"] == 4
     assert "reproduced_alone" not in entry.evidence
-    confirmed = {e.check: e for e in aggregate(options.replay, runner.judged[:1], alone)}
+    confirmed = {e.check: e for e in aggregate(options.replay, [busy], alone)}
     shown = confirmed["stream.terminator"]
     assert shown.evidence["reproduced_alone"] is True
     assert "(seen with 4 requests in flight; also alone)" in shown.message
