@@ -1,11 +1,11 @@
 """What ``conformance run`` costs against each misbehaving server of tests/hostile.py.
 
 For each behaviour: a server on 127.0.0.1, then ``conformance run`` against it in its own
-process (``--max-requests 20 --max-time 120`` by default), with an API key in an environment
-variable. Measured: the exit code, the wall time, the child's peak RSS (``os.wait4``), why the
-run stopped and whether the JSON report was written; and whether the key's canary appears in
-the child's stdout, stderr or report, where it must never be. Run:
-``python bench/bench_hostile.py [--only NAME ...] [--max-time SECONDS]``.
+process (``--max-requests 20 --max-time 120`` unless told otherwise), with an API key in an
+environment variable. Measured: the exit code, the wall time, the child's peak RSS
+(``os.wait4``), why the run stopped and whether the JSON report was written; and whether the
+key's canary appears in the child's stdout, stderr or report, where it must never be. Run:
+``python bench/bench_hostile.py [--only NAME ...] [--max-time SECONDS] [--max-requests N]``.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Outcome:
     redirect_reached: bool
 
 
-def run_one(name: str, max_time: float, folder: Path) -> Outcome:
+def run_one(name: str, max_time: float, max_requests: int, folder: Path) -> Outcome:
     canary = f"sk-bench-canary-{secrets.token_hex(12)}"
     report = folder / f"{name}.json"
     out, err = folder / f"{name}.stdout", folder / f"{name}.stderr"
@@ -56,7 +56,7 @@ def run_one(name: str, max_time: float, folder: Path) -> Outcome:
         command = [
             sys.executable, "-c", ENTRY, "run",
             "--base-url", server.base_url, "--model", "m", "--seed", "1",
-            "--max-requests", "20", "--max-time", str(max_time),
+            "--max-requests", str(max_requests), "--max-time", str(max_time),
             "--api-key-env", KEY_VARIABLE, "--report", f"json:{report}",
         ]  # fmt: skip
         with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -117,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted(BEHAVIOURS), metavar="NAME")
     parser.add_argument("--max-time", type=float, default=120.0)
+    parser.add_argument("--max-requests", type=int, default=20)
     parser.add_argument("--keep", type=Path, help="keep outputs and reports in this folder")
     args = parser.parse_args()
     names = args.only or list(BEHAVIOURS)
@@ -126,8 +127,9 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name in names:
             print(f"{name} …", file=sys.stderr, flush=True)
-            outcomes.append(run_one(name, args.max_time, folder))
-    print(f"conformance run --max-requests 20 --max-time {args.max_time:g} --seed 1, per server")
+            outcomes.append(run_one(name, args.max_time, args.max_requests, folder))
+    limits = f"--max-requests {args.max_requests} --max-time {args.max_time:g}"
+    print(f"conformance run {limits} --seed 1, per server")
     print()
     for line in table(outcomes):
         print(line)
