@@ -392,6 +392,13 @@ async def _huge_headers(request: Request, writer: asyncio.StreamWriter, context:
     await writer.drain()
 
 
+async def _oversized_json(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
+    # Past the suite's 8 MiB body cap, yet a valid JSON document from end to end.
+    content = "a" * (9 << 20)
+    writer.write(_json_answer("200 OK", json.dumps(completion(request.model, content)).encode()))
+    await writer.drain()
+
+
 async def _redirect_elsewhere(
     request: Request, writer: asyncio.StreamWriter, context: Context
 ) -> None:
@@ -448,6 +455,10 @@ BEHAVIOURS: Mapping[str, Behaviour] = MappingProxyType(
         "bad-utf8": Behaviour("200 application/json whose body is not UTF-8", _bad_utf8),
         "huge-headers": Behaviour(
             "200 valid completion behind 200 headers of 1000 characters each", _huge_headers
+        ),
+        "oversized-json": Behaviour(
+            "200 valid chat.completion of about 9 MiB (its content is 9 MiB of 'a')",
+            _oversized_json,
         ),
         "redirect-elsewhere": Behaviour(
             "307 to a second listener on localhost, which records whether anything reached it",

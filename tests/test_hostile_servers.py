@@ -240,6 +240,13 @@ def test_huge_headers_sends_two_hundred_long_headers() -> None:
     assert json.loads(body)["object"] == "chat.completion"
 
 
+def test_oversized_json_is_valid_and_larger_than_nine_mebibytes() -> None:
+    with serve_hostile("oversized-json") as server:
+        response = httpx.post(f"{server}/chat/completions", json=CHAT, timeout=QUICK)
+    assert len(response.content) > 9 << 20
+    assert response.json()["object"] == "chat.completion"
+
+
 def test_redirect_elsewhere_is_not_followed_by_default() -> None:
     with serve_hostile("redirect-elsewhere") as server:
         response = httpx.post(f"{server}/chat/completions", json=CHAT, timeout=QUICK)
