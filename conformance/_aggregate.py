@@ -31,6 +31,7 @@ class Judged:
     exchange: Exchange
     results: tuple[CheckResult, ...]
     in_flight: int = 1  # requests the run had in flight when this one was sent, itself included
+    answered: bool = False  # a success with a chat completion in it (Exchange.answered)
 
 
 _KEPT_REASONS = 12  # distinct skip reasons kept per check
@@ -51,7 +52,7 @@ class Tally:
     def __init__(self) -> None:
         self.failing: list[Judged] = []
         self.exchanges = 0
-        self.answered = False  # some exchange got a 2xx
+        self.answered = False  # some exchange got a chat completion back
         self._passed: Counter[str] = Counter()
         self._failed: Counter[str] = Counter()  # failures of exchanges not kept
         self._reasons: dict[str, dict[str, None]] = {}  # check -> skip reasons, in order
@@ -68,7 +69,7 @@ class Tally:
 
     def add(self, item: Judged) -> None:
         self.exchanges += 1
-        self.answered = self.answered or 200 <= item.exchange.status < 300
+        self.answered = self.answered or item.answered
         failed = [r for r in item.results if r.status in ("failed", "error")]
         if failed and self._worth_keeping(item, failed):
             self.failing.append(item)

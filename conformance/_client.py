@@ -168,21 +168,32 @@ class Client:
         attempt = 0
         while True:
             exchange = once()
-            if exchange.kind == "no_answer":
+            if exchange.kind == "no_answer" and not _timed_out(exchange):
+                # A timeout is not what a stale pooled connection looks like: no second wait.
                 exchange = self._again_on_a_fresh_connection(exchange, once)
             if exchange.status == 402:
                 raise BudgetExhausted("the target answered 402 Payment Required: out of credits")
             if not retry or exchange.status not in (429, 503) or attempt >= self._retries:
                 return exchange
-            asked = retry_after_seconds(exchange.headers.get("retry-after"))
-            wait = min(asked if asked is not None else 2.0**attempt, self._max_wait_s)
-            if self.deadline is not None and time.monotonic() + wait > self.deadline:
-                raise DeadlineReached(
-                    f"the target asked to wait {wait:g} s before a retry ({exchange.status}), "
-                    "past the run's deadline (--max-time)"
-                )
-            self._sleep(wait)
+            self._sleep(self._backoff(exchange, attempt))
             attempt += 1
+
+    def _backoff(self, exchange: Exchange, attempt: int) -> float:
+        """How long to wait before retrying a 429/503: what its Retry-After asks, as long as
+        the run's deadline allows (past it, the run stops and says so, rather than retry
+        sooner than asked); without one, an exponential backoff."""
+        asked = retry_after_seconds(exchange.headers.get("retry-after"))
+        if asked is None:
+            return min(2.0**attempt, self._max_wait_s)
+        if self.deadline is None:
+            return min(asked, self._max_wait_s)
+        left = self.deadline - time.monotonic()
+        if asked > left:
+            raise DeadlineReached(
+                f"the target asked to wait {asked:g} s before a retry ({exchange.status}), "
+                f"past the run's deadline (--max-time; {max(left, 0):.0f} s were left)"
+            )
+        return asked
 
     def _again_on_a_fresh_connection(
         self, first: Exchange, once: Callable[[httpx.Client], Exchange]
@@ -295,7 +306,9 @@ class Client:
                     break
         except httpx.TimeoutException:
             # A read that stalls ends the body; the checks judge what arrived.
-            broken = f"the answer stalled after {size} bytes: nothing more within {limits.read_s} s"
+            broken = (
+                f"the answer stalled after {size} bytes: nothing more within {limits.read_s:g} s"
+            )
         except httpx.TransportError as error:
             broken = f"the connection broke after {size} bytes of the answer ({_broken(error)})"
         except BadEncoding as error:
@@ -339,13 +352,27 @@ def _broken(error: httpx.TransportError) -> str:
     if isinstance(error, httpx.ConnectError):
         return "the connection was refused or could not be opened"
     if isinstance(error, httpx.RemoteProtocolError):
+        if "buffer too long" in str(error).lower():
+            # httpcore reads at most 100 KiB of a status line and headers (its h11 setting).
+            return (
+                "the status line and headers of the answer are over 100 KiB, more than the "
+                "client reads"
+            )
         return "the server closed the connection without a complete answer"
     if isinstance(error, httpx.ReadError):
         return "the connection was reset"
     return type(error).__name__
 
 
+_NO_CONNECTION = "no connection within"
+_NO_ANSWER = "no answer within"
+
+
 def _timeout(error: httpx.TimeoutException, limits: Limits) -> str:
     if isinstance(error, httpx.ConnectTimeout):
-        return f"no connection within {limits.connect_s} s"
-    return f"no answer within {limits.read_s} s"
+        return f"{_NO_CONNECTION} {limits.connect_s:g} s"
+    return f"{_NO_ANSWER} {limits.read_s:g} s"
+
+
+def _timed_out(exchange: Exchange) -> bool:
+    return (exchange.transport_error or "").startswith((_NO_CONNECTION, _NO_ANSWER))

@@ -23,7 +23,7 @@ from conformance._headers import media_type
 from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._sse import EventStream, parse_event_stream
 
-Kind = Literal["completion", "stream", "error", "no_answer"]
+Kind = Literal["completion", "stream", "error", "redirect", "no_answer"]
 Intent = Literal["no_key", "bad_key", "unknown_model", "malformed_json", "wrong_method"]
 INTENTS: tuple[Intent, ...] = get_args(Intent)
 PayloadKind = Literal["chunk", "done", "error", "not_json"]
@@ -396,7 +396,30 @@ class Exchange:
             return "no_answer"
         if self.status >= 400:
             return "error"
+        if 300 <= self.status < 400:
+            return "redirect"  # not followed: the key would go wherever it points
         return "stream" if self.stream is not None else "completion"
+
+    @cached_property
+    def answered(self) -> bool:
+        """Whether a success came back with something in it: a JSON object with ``choices``, or
+        a stream that carried a chunk. A redirect, an HTML page or an empty body is not one."""
+        if not 200 <= self.status < 300:
+            return False
+        if self.kind == "stream":
+            return bool(self.transcript.chunks)
+        body = self.json
+        return isinstance(body, dict) and isinstance(body.get("choices"), list)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether a stream stopped before its end: an error event, one of the suite's caps, or
+        a connection that broke (what is missing after that is not the stream's fault twice:
+        ``stream.error_event``, ``stream.terminator`` or ``transport.complete`` reports it)."""
+        transcript = self.transcript
+        return bool(transcript.errors) or (
+            transcript.stream.cut_off is not None or self.transport_error is not None
+        )
 
     @property
     def media_type(self) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from conformance._aggregate import Judged, Replay, Tally, aggregate, failing, reproduce
 from conformance._client import Budget, Client
@@ -166,7 +167,7 @@ class Runner:
         feature = scenario.feature if isinstance(scenario, Scenario) else None
         refusal = self._refusal(feature, exchange)
         results = tuple(run_checks(exchange, self.profile, refusal=refusal))
-        return Judged(name, probe, _slim(exchange), results, peak)
+        return Judged(name, probe, _slim(exchange), results, peak, exchange.answered)
 
     def _count_silence(self, exchange: Exchange) -> None:
         with self._lock:
@@ -234,6 +235,12 @@ class Runner:
         """The baseline: one plain request, alone, before anything else."""
         plain = next(s for s in SCENARIOS if s.name == "plain")
         self.baseline = self._one(plain, plain.build(model)).exchange
+        if self.baseline.kind == "redirect":
+            self.progress(
+                f"the plain request was redirected ({self.baseline.status}) to "
+                f"{_without_userinfo(self.baseline.headers.get('location', '?'))}: redirects "
+                "are not followed (the key would go along); give that URL as --base-url"
+            )
 
     def ignorable(self, model: str) -> None:
         """Each ignorable parameter once, wrongly typed: accepted means the target ignores it."""
@@ -245,7 +252,7 @@ class Runner:
         for judged in self._all(pairs):
             exchange = judged.exchange
             parameter = judged.scenario.split(" ")[0].removeprefix("platform.")
-            if 200 <= exchange.status < 300:
+            if judged.answered:
                 self.ignored[parameter] = f"a wrongly typed value was answered {exchange.status}"
             elif 400 <= exchange.status < 500:
                 self.implemented.add(parameter)
@@ -490,6 +497,11 @@ class Runner:
         return replayed
 
 
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def _slim(exchange: Exchange) -> Exchange:
     """What the report needs of a judged exchange (status, what broke, the request): its body
     and events are dropped once judged, so a run's memory does not grow with what targets send
@@ -497,7 +509,7 @@ def _slim(exchange: Exchange) -> Exchange:
     return Exchange(
         exchange.request,
         exchange.status,
-        {},
+        {k: v[:500] for k, v in exchange.headers.items() if k == "location"},
         b"",
         None,
         exchange.label,
@@ -577,7 +589,10 @@ def run(
             progress("stopped: interrupted; the answers already received are judged")
             stopped = "interrupted"
     if complete and not runner.tally.answered:
-        progress("stopped: every request was refused, so no answer could be judged")
+        progress(
+            "incomplete: no request got a chat completion back (refused, redirected or empty), "
+            "so no answer could be judged"
+        )
         complete = False
     spend = runner.client.spend
     return RunReport(

@@ -199,11 +199,14 @@ def gzip_bomb() -> bytes:
 
 
 async def _endless_stream(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
+    if not request.stream:
+        await _plain_completion(request, writer)
+        return
     writer.write(_SSE_HEAD)
-    model = request.model
-    writer.write(event(chunk(model, {"role": "assistant", "content": ""})))
+    model, created = request.model, int(time.time())  # one created for the whole stream
+    writer.write(event(chunk(model, {"role": "assistant", "content": ""}, created=created)))
     while True:
-        writer.write(event(chunk(model, {"content": "a"})))
+        writer.write(event(chunk(model, {"content": "a"}, created=created)))
         await writer.drain()
         await asyncio.sleep(0.1)
 
@@ -225,7 +228,7 @@ async def _slowloris(request: Request, writer: asyncio.StreamWriter, context: Co
     for position in range(length):
         writer.write(document[position : position + 1])
         await writer.drain()
-        await asyncio.sleep(5)
+        await asyncio.sleep(1)
 
 
 async def _retry_after(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
@@ -304,6 +307,9 @@ async def _html(request: Request, writer: asyncio.StreamWriter, context: Context
 async def _reset_after_two_chunks(
     request: Request, writer: asyncio.StreamWriter, context: Context
 ) -> None:
+    if not request.stream:
+        await _plain_completion(request, writer)
+        return
     model = request.model
     writer.write(_SSE_HEAD)
     writer.write(event(chunk(model, {"role": "assistant", "content": ""})))
@@ -358,13 +364,19 @@ def many_events(request: Request, count: int = 50_000) -> Iterator[bytes]:
     yield b"".join(batch)
 
 
+async def _plain_completion(request: Request, writer: asyncio.StreamWriter) -> None:
+    """A valid answer to a request that does not ask for a stream (for the stream behaviours,
+    so that a run reaches its stream scenarios)."""
+    n = request.json().get("n")
+    choices = n if isinstance(n, int) and 1 <= n <= 8 else 1
+    body = json.dumps(completion(request.model, n=choices)).encode()
+    writer.write(_json_answer("200 OK", body))
+    await writer.drain()
+
+
 async def _many_events(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
     if not request.stream:
-        n = request.json().get("n")
-        choices = n if isinstance(n, int) and 1 <= n <= 8 else 1
-        body = json.dumps(completion(request.model, n=choices)).encode()
-        writer.write(_json_answer("200 OK", body))
-        await writer.drain()
+        await _plain_completion(request, writer)
         return
     writer.write(_SSE_HEAD)
     for batch in many_events(request):
@@ -385,11 +397,19 @@ async def _bad_utf8(request: Request, writer: asyncio.StreamWriter, context: Con
     await writer.drain()
 
 
-async def _huge_headers(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
+async def _padded(request: Request, writer: asyncio.StreamWriter, headers: int) -> None:
     body = json.dumps(completion(request.model)).encode()
-    padding = [(f"X-Pad-{number}", "p" * 1000) for number in range(200)]
+    padding = [(f"X-Pad-{number}", "p" * 1000) for number in range(headers)]
     writer.write(_json_answer("200 OK", body, padding))
     await writer.drain()
+
+
+async def _large_headers(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
+    await _padded(request, writer, 80)  # about 80 KB: within what HTTP clients read
+
+
+async def _huge_headers(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
+    await _padded(request, writer, 200)  # about 200 KB: past what httpx/httpcore reads (100 KiB)
 
 
 async def _oversized_json(request: Request, writer: asyncio.StreamWriter, context: Context) -> None:
@@ -411,11 +431,12 @@ async def _redirect_elsewhere(
 BEHAVIOURS: Mapping[str, Behaviour] = MappingProxyType(
     {
         "endless-stream": Behaviour(
-            "200 text/event-stream, a valid chunk every 100 ms, never [DONE], never closes",
+            "a stream: a valid chunk every 100 ms, never [DONE], never closes (a plain "
+            "completion when not streamed)",
             _endless_stream,
         ),
         "slowloris": Behaviour(
-            "200 application/json with Content-Length 100000, then one byte every 5 s",
+            "200 application/json with Content-Length 100000, then one byte a second",
             _slowloris,
         ),
         "retry-after-3600": Behaviour(
@@ -441,7 +462,8 @@ BEHAVIOURS: Mapping[str, Behaviour] = MappingProxyType(
         ),
         "html-200": Behaviour("200 text/html: a small web page instead of JSON", _html),
         "reset-after-two-chunks": Behaviour(
-            "200 text/event-stream, two valid chunks, then a TCP reset (SO_LINGER 0)",
+            "a stream: two valid chunks, then a TCP reset (SO_LINGER 0) (a plain completion "
+            "when not streamed)",
             _reset_after_two_chunks,
         ),
         "many-events": Behaviour(
@@ -453,6 +475,9 @@ BEHAVIOURS: Mapping[str, Behaviour] = MappingProxyType(
             _http10_no_length,
         ),
         "bad-utf8": Behaviour("200 application/json whose body is not UTF-8", _bad_utf8),
+        "large-headers": Behaviour(
+            "200 valid completion behind 80 headers of 1000 characters each", _large_headers
+        ),
         "huge-headers": Behaviour(
             "200 valid completion behind 200 headers of 1000 characters each", _huge_headers
         ),

@@ -49,6 +49,19 @@ def test_a_capped_request_answered_past_the_cap_is_a_finding() -> None:
     assert "though the request allows about 136 events" in result.failures[0].message
 
 
+def test_a_long_stream_of_empty_deltas_is_not_blamed_on_the_target() -> None:
+    # No clause bounds how many empty deltas a server sends: only output counts against the cap.
+    empty = {**CHUNK, "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": None}]}
+    body = "".join(f"data: {json.dumps(empty)}\n\n" for _ in range(400)).encode()
+    stream = parse_event_stream(body, max_events=300)
+    exchange = Exchange(
+        _ask(max_tokens=16), 200, {"content-type": "text/event-stream"}, body, stream
+    )
+    result = _terminator(exchange)
+    assert result.status == "skipped"
+    assert "--max-events raises it" in (result.reason or "")
+
+
 def test_a_long_answer_the_request_allows_is_not_blamed_on_the_target() -> None:
     for request in (_ask(), _ask(max_tokens=4096)):
         result = _terminator(_cut_stream(request))

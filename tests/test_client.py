@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from conformance._client import Budget, Client
-from conformance._errors import BudgetExhausted, TargetUnreachable
+from conformance._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
 from conformance._headers import retry_after_seconds
 from conformance._limits import Limits
 
@@ -260,3 +260,45 @@ def test_a_body_that_trickles_is_cut_at_the_time_cap_and_says_so(
     exchange = client.chat(REQUEST)
     assert exchange.transport_error is not None
     assert "still arriving after 20 s" in exchange.transport_error
+
+
+def test_a_timeout_is_not_waited_for_twice() -> None:
+    # A stale pooled connection fails at once; a target that does not answer in time would
+    # only make the run wait as long again.
+    calls = []
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    exchange = _client(httpx.MockTransport(silent), limits=Limits(read_s=7)).chat(REQUEST)
+    assert exchange.kind == "no_answer"
+    assert len(calls) == 1
+    assert exchange.transport_error == "no answer within 7 s"
+    assert exchange.retried is None
+
+
+def test_a_retry_after_past_the_deadline_stops_at_once_and_says_what_was_asked() -> None:
+    slept: list[float] = []
+
+    def throttled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "3600"}, json={"error": {}})
+
+    client = _client(httpx.MockTransport(throttled), sleep=slept.append)
+    client.deadline = time.monotonic() + 600
+    with pytest.raises(DeadlineReached, match=r"asked to wait 3600 s .* past the run's deadline"):
+        client.chat(REQUEST)
+    assert slept == []
+
+
+def test_a_retry_after_within_the_deadline_is_honoured_in_full() -> None:
+    slept: list[float] = []
+    answers = iter([httpx.Response(429, headers={"Retry-After": "45"}, json={"error": {}})])
+
+    def once_throttled(request: httpx.Request) -> httpx.Response:
+        return next(answers, httpx.Response(200, json=COMPLETION))
+
+    client = _client(httpx.MockTransport(once_throttled), sleep=slept.append)
+    client.deadline = time.monotonic() + 600
+    assert client.chat(REQUEST).status == 200
+    assert slept == [45.0]  # not cut to a wait of the suite's choosing

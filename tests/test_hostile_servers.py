@@ -62,8 +62,7 @@ def test_endless_stream_sends_chunks_and_no_done() -> None:
     with (
         serve_hostile("endless-stream") as server,
         httpx.Client(timeout=QUICK) as client,
-        # Asked for no stream, it streams anyway.
-        client.stream("POST", f"{server}/chat/completions", json=CHAT) as response,
+        client.stream("POST", f"{server}/chat/completions", json=STREAM) as response,
     ):
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/event-stream"
@@ -81,7 +80,7 @@ def test_endless_stream_sends_chunks_and_no_done() -> None:
 def test_slowloris_promises_a_body_it_trickles() -> None:
     with (
         serve_hostile("slowloris") as server,
-        httpx.Client(timeout=QUICK) as client,
+        httpx.Client(timeout=httpx.Timeout(5.0, read=0.3)) as client,  # it sends a byte a second
         client.stream("POST", f"{server}/chat/completions", json=CHAT) as response,
     ):
         assert response.status_code == 200

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import get_args
 
 import pytest
 
 from conformance._errors import ConfigError, NotApplicable
-from conformance._exchange import Exchange
+from conformance._exchange import Exchange, Kind
 from conformance._profile import Profile, load_profile
 from conformance.checks import REGISTRY, Violation, check, run_checks
 from conformance.checks._registry import Check
@@ -26,7 +27,7 @@ def test_every_check_has_an_id_a_docstring_and_kinds() -> None:
     for check_id, item in REGISTRY.items():
         assert item.id == check_id
         assert item.summary
-        assert item.kinds <= {"completion", "stream", "error", "no_answer"}
+        assert item.kinds <= set(get_args(Kind))
         assert item.kinds
 
 

@@ -22,6 +22,11 @@ def envelope_violations(exchange: Exchange, profile: Profile) -> Iterator[Violat
             "bytes; --max-body-bytes raises it)"
         )
     body = exchange.json
+    if body is NOT_JSON and exchange.transport_error is not None:
+        raise NotApplicable(
+            f"the error body was cut short after {len(exchange.body)} bytes (transport.complete "
+            "reports it)"
+        )
     if body is NOT_JSON:
         yield Violation(
             "$",

@@ -26,6 +26,11 @@ def platform_parameters_validated(exchange: Exchange, profile: Profile) -> Itera
         raise NotApplicable("a 5xx to a broken request: errors.invalid_request judges it")
     if exchange.kind == "error":
         return
+    if not exchange.answered:
+        raise NotApplicable(
+            f"answered {exchange.status} with no chat completion in it: that shows no value was "
+            "ignored"
+        )
     names = ", ".join(sorted(broken))
     yield Violation(
         "status",

@@ -52,6 +52,11 @@ def response_matches_schema(exchange: Exchange, profile: Profile) -> Iterator[Vi
         yield from _past_byte_cap(exchange)
         return
     body = exchange.json
+    if body is NOT_JSON and exchange.transport_error is not None:
+        raise NotApplicable(
+            f"the body was cut short after {len(exchange.body)} bytes (transport.complete "
+            "reports it)"
+        )
     if body is NOT_JSON:
         yield Violation(
             "$", "a JSON chat.completion object", exchange.body[:200], "the body is not JSON"
@@ -230,7 +235,7 @@ def choice_count(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
         return
     transcript = exchange.transcript
     stream = transcript.stream
-    if transcript.errors or stream.cut_off is not None or stream.unterminated is not None:
+    if exchange.interrupted or stream.unterminated is not None:
         # Choices not yet begun when the stream broke off are not missing: they were cut (and
         # the framing or error checks report the break).
         raise NotApplicable("the stream was interrupted before every choice could begin")

@@ -13,6 +13,8 @@ from conformance.checks._bounds import compliant_events
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import schema_violations
 
+# The option that raises each of the suite's size caps.
+_RAISED_BY: Final = {"bytes": "--max-body-bytes", "events": "--max-events"}
 # Past this many, a check reports a count instead of one violation per chunk.
 _MAX_PER_CHECK: Final = 5
 
@@ -39,7 +41,11 @@ def well_framed(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     stream = exchange.transcript.stream
     if not stream.bytes_read:
         raise NotApplicable("the stream is empty: there is no framing to judge")
-    if stream.unterminated is not None:
+    # Cut mid-event by one of the suite's caps or by a broken connection, the last event is
+    # unfinished through no fault of the framing (stream.terminator or transport.complete
+    # reports the cut).
+    cut = stream.cut_off is not None or exchange.transport_error is not None
+    if stream.unterminated is not None and not cut:
         yield Violation(
             "$.events",
             "every event terminated by a blank line",
@@ -96,25 +102,33 @@ def ends_with_done(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
             )
             return
         bound = compliant_events(exchange.request)
-        if bound is None or events <= bound:
+        # Only events that carry output count against the token cap: a server may send as many
+        # empty deltas as it likes (no clause bounds them), and such a stream is still compliant.
+        carrying = sum(1 for _, chunk in transcript.dict_chunks if _chunk_carries_output(chunk))
+        if bound is None or carrying <= bound:
             # A compliant answer to this request could be this long: the suite stopped reading,
             # which says nothing of the target.
-            limit = "no token cap" if bound is None else f"up to about {bound} events"
+            limit = "no token cap" if bound is None else f"up to about {bound} events of output"
             raise NotApplicable(
-                f"the suite stopped reading at its {cut} cap ({received}); the request allows "
-                f"{limit}"
+                f"the suite stopped reading at its {cut} cap ({received}; {_RAISED_BY[cut]} "
+                f"raises it); the request allows {limit}"
             )
         yield Violation(
             "$.events",
-            f"a stream that ends within about {bound} events (the request's token cap)",
-            received,
-            f"the stream went on past the suite's {cut} cap ({received}) though the request "
-            f"allows about {bound} events",
+            f"a stream within about {bound} events of output (the request's token cap)",
+            f"{carrying} events of output in {received}",
+            f"the stream went on past the suite's {cut} cap ({received}, {carrying} carrying "
+            f"output) though the request allows about {bound} events of output",
         )
         return
     payloads = transcript.payloads
     done = [p for p in payloads if p.kind == "done"]
     if not done:
+        if exchange.transport_error is not None:
+            raise NotApplicable(
+                f"the connection broke after {len(payloads)} events, before the stream could end "
+                "(transport.complete reports it)"
+            )
         if not transcript.errors:  # a stream ended by an error event may omit [DONE]
             last = payloads[-1].path if payloads else "$.events"
             yield Violation(
@@ -221,6 +235,13 @@ def role_first_only(exchange: Exchange, profile: Profile) -> Iterator[Violation]
         )
 
 
+def _chunk_carries_output(chunk: Mapping[str, Any]) -> bool:
+    choices = chunk.get("choices")
+    if not isinstance(choices, list):
+        return False
+    return any(isinstance(c, dict) and _carries_output(_delta(c)) for c in choices)
+
+
 def _carries_output(delta: Mapping[str, Any]) -> bool:
     return bool(
         delta.get("content")
@@ -246,7 +267,7 @@ def one_finish_per_choice(exchange: Exchange, profile: Profile) -> Iterator[Viol
             late.setdefault(index, []).append(f"{path}.delta")
         if choice.get("finish_reason") is not None:
             paths.append(f"{path}.finish_reason")
-    interrupted = bool(transcript.errors) or transcript.stream.cut_off is not None
+    interrupted = exchange.interrupted
     if not finishes:
         raise NotApplicable("no chunk carries a choice")
     for index, paths in sorted(finishes.items()):
@@ -423,7 +444,7 @@ def usage_when_requested(exchange: Exchange, profile: Profile) -> Iterator[Viola
     if exchange.request is None or not _include_usage(exchange):
         raise NotApplicable("stream_options.include_usage was not requested")
     transcript = exchange.transcript
-    if transcript.errors or transcript.stream.cut_off is not None:
+    if exchange.interrupted:
         raise NotApplicable("the stream was interrupted; the usage chunk may be missing")
     yield from _usage_placement(transcript, required=True)
 
@@ -449,7 +470,7 @@ def usage_when_unrequested(exchange: Exchange, profile: Profile) -> Iterator[Vio
                 "usage sent although not requested",
             )
         return
-    interrupted = bool(transcript.errors) or transcript.stream.cut_off is not None
+    interrupted = exchange.interrupted
     required = policy == "always" and not interrupted
     if not required and not any(c.get("usage") is not None for _, c in transcript.dict_chunks):
         raise NotApplicable(

@@ -14,7 +14,7 @@ from conformance._exchange import Exchange, Kind
 from conformance._profile import Profile
 from conformance.checks._registry import Violation, check
 
-_EVERY_KIND: tuple[Kind, ...] = ("completion", "stream", "error", "no_answer")
+_EVERY_KIND: tuple[Kind, ...] = ("completion", "stream", "error", "redirect", "no_answer")
 
 
 @check(

@@ -374,8 +374,9 @@ _CATALOGUE: Final = (
     ),
     Fault(
         "stream-reset",
-        "a stream's connection is closed after two chunks: no finish_reason, no [DONE]",
-        ("transport.complete", "stream.terminator"),
+        "a stream's connection is closed after two chunks: no finish_reason, no [DONE] (the "
+        "break is reported once, by transport.complete)",
+        ("transport.complete",),
         reset_after=2,
         evidence="peer closed connection without sending complete message body: "
         "https://github.com/chatchat-space/Langchain-Chatchat/issues/4383",
