@@ -195,6 +195,16 @@ def test_a_first_chunk_has_empty_choices(url: Url) -> None:
     assert chunks[1]["choices"][0]["delta"]["role"] == "assistant"
 
 
+def test_each_chunk_of_text_is_followed_by_three_empty_deltas(url: Url) -> None:
+    raw = _stream(url("empty-deltas")).decode()
+    chunks = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: {")]
+    contents = [c["choices"][0]["delta"].get("content") for c in chunks if c["choices"]]
+    texts = [i for i, text in enumerate(contents) if text]
+    assert texts
+    for i in texts[:-1]:
+        assert contents[i + 1 : i + 4] == ["", "", ""]
+
+
 def test_a_named_tool_choice_finishes_with_tool_calls(url: Url) -> None:
     named = PROBES["tools_named"].body
     assert isinstance(named, dict)
@@ -229,6 +239,7 @@ def test_each_variant_has_a_wire_test() -> None:
         "usage-null-on-chunks",
         "delta-role-null",
         "empty-choices-first",
+        "empty-deltas",
         "named-tool-choice-tool-calls",
         "stop-sequence-kept",
     }

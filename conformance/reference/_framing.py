@@ -80,6 +80,28 @@ def empty_choices_first(events: list[Event], turn: Turn) -> list[Event]:
     return [{**empty, "choices": []}, *events]
 
 
+def empty_deltas(events: list[Event], turn: Turn) -> list[Event]:
+    """Three chunks whose delta carries an empty content after each chunk that carries text: no
+    clause bounds such chunks, and a client's accumulation is unchanged by them."""
+    out: list[Event] = []
+    for event in events:
+        out.append(event)
+        choices = event.get("choices") if isinstance(event, dict) else None
+        if not isinstance(choices, list) or not choices or not isinstance(event, dict):
+            continue
+        texts = [
+            c for c in choices if isinstance(c, dict) and (c.get("delta") or {}).get("content")
+        ]
+        if not texts or any(c.get("finish_reason") is not None for c in texts):
+            continue
+        empty = [
+            {"index": c["index"], "delta": {"content": ""}, "logprobs": None, "finish_reason": None}
+            for c in texts
+        ]
+        out.extend({**event, "choices": empty} for _ in range(3))
+    return out
+
+
 def _tool_calls_reason(output: Output, params: Params) -> Output:
     if params.forced is not None and output.calls and output.finish_reason == "stop":
         return dataclasses.replace(output, finish_reason="tool_calls")

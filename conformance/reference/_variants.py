@@ -169,6 +169,14 @@ _CATALOGUE: Final = (
         "errors-and-debugging)",
         events=framing.empty_choices_first,
     ),
+    Variant(
+        "empty-deltas",
+        "three chunks with an empty content delta after each chunk of text",
+        "the delta's content is a nullable string with no minimum length "
+        f"({_OPENAPI}, ChatCompletionStreamResponseDelta.content), and OpenAI's own first chunk "
+        'carries content ""',
+        events=framing.empty_deltas,
+    ),
     # output
     Variant(
         "named-tool-choice-tool-calls",
