@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typecheck build bench interop``."""
+"""Developer sessions: ``nox -s tests lint typecheck build bench bench-hostile interop``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,15 @@ def bench(session: nox.Session) -> None:
     session.install(".[test]")
     session.run("python", "bench/bench_checks.py", *session.posargs)
     session.run("python", "bench/bench_budget.py")
+    session.run("python", "bench/bench_memory.py")
+
+
+@nox.session(name="bench-hostile")
+def bench_hostile(session: nox.Session) -> None:
+    """Wall time and peak memory of a run against each misbehaving server of tests/hostile.py,
+    with the default caps (a few minutes: some behaviours hold a run to its deadline)."""
+    session.install(".[test]")
+    session.run("python", "bench/bench_hostile.py", *session.posargs)
 
 
 @nox.session

@@ -28,8 +28,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 from hostile import BEHAVIOURS, serve_hostile  # noqa: E402
 
 KEY_VARIABLE = "CONFORMANCE_BENCH_KEY"
-# The CLI module has no ``__main__`` guard, so the child calls its entry point.
-ENTRY = "from conformance.cli import main; main()"
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def run_one(name: str, max_time: float, max_requests: int, folder: Path) -> Outc
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with serve_hostile(name) as server:
         command = [
-            sys.executable, "-c", ENTRY, "run",
+            sys.executable, "-m", "conformance", "run",
             "--base-url", server.base_url, "--model", "m", "--seed", "1",
             "--max-requests", str(max_requests), "--max-time", str(max_time),
             "--api-key-env", KEY_VARIABLE, "--report", f"json:{report}",

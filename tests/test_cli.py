@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,10 @@ def test_profiles_lists_the_six_profiles() -> None:
         "myrouter-example",
     }
     assert "https://api.myrouter.ai/openai/v1/chat/completions" in out
+
+
+def test_python_dash_m_conformance_is_the_same_command() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "conformance", "checks"], capture_output=True, text=True, check=True
+    )
+    assert listed.stdout == CliRunner().invoke(main, ["checks"]).output
