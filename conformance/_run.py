@@ -54,6 +54,8 @@ UNREACHABLE_AFTER = 3
 RANDOM_FLOOR = 10
 #: Findings seen only under concurrency that are sent again alone, at most.
 ALONE_REPLAYS = 8
+#: Generated requests drawn by one hypothesis run: what it keeps in memory is bounded by this.
+GENERATION_BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,9 +407,6 @@ class Runner:
     def generated(self, model: str, *, invalid: bool = True) -> None:
         """Random valid requests, then (unless ``invalid`` is off) invalid ones, as many as
         the budget has left beside what shrinking may need."""
-        from hypothesis import HealthCheck, Phase, given, settings
-        from hypothesis import seed as with_seed
-
         from conformance._generate import invalid_requests, valid_requests
 
         profile = self.profile
@@ -416,32 +415,45 @@ class Runner:
         if per_kind < 1:
             self.progress("random generation: no budget left after the coverage phase")
             return
-        # No shrinking by hypothesis: against a paid endpoint every shrink step is a request;
-        # shrink() below spends a bounded number of them.
-        bounded = settings(
-            max_examples=per_kind,
-            database=None,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
 
-        @bounded
-        @with_seed(self.options.seed)
-        @given(valid_requests(profile, model=model))
-        def check_valid(request: dict[str, Any]) -> None:
+        def valid(request: dict[str, Any]) -> None:
             self._one("generated.valid", Probe(request))
 
-        @bounded
-        @with_seed(self.options.seed)
-        @given(invalid_requests(profile, model=model, exclude=frozenset(self.ignored)))
-        def check_invalid(case: Any) -> None:
+        def broken(case: Any) -> None:
             judged = self._one(f"generated.invalid {case.field} ({case.rule})", Probe(case.request))
             self._blame_check(judged, field=case.field)
 
-        check_valid()
+        self._in_batches(valid_requests(profile, model=model), valid, per_kind)
         if invalid:
-            check_invalid()
+            exclude = frozenset(self.ignored)
+            self._in_batches(
+                invalid_requests(profile, model=model, exclude=exclude), broken, per_kind
+            )
+
+    def _in_batches(self, strategy: Any, send: Callable[[Any], None], examples: int) -> None:
+        """Draw ``examples`` values and send each, a batch of at most GENERATION_BATCH at a time:
+        hypothesis keeps what it drew for as long as one test runs, so a long run in one piece
+        would hold memory in proportion to its length. Batch k is seeded from the run's seed
+        and k, so the same --seed draws the same requests."""
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import seed as with_seed
+
+        for batch, start in enumerate(range(0, examples, GENERATION_BATCH)):
+            # No shrinking by hypothesis: against a paid endpoint every shrink step is a
+            # request; shrink() below spends a bounded number of them.
+            @settings(
+                max_examples=min(GENERATION_BATCH, examples - start),
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @with_seed(self.options.seed + batch * 1_000_003)
+            @given(strategy)
+            def draw(value: Any) -> None:
+                send(value)
+
+            draw()
 
     def shrink(self) -> None:
         """Make the first failing generated request of each failed check smaller, within
