@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conformance._client import Budget
 from conformance._embedded import EMBEDDED_SCENARIOS
 from conformance._profile import FEATURES, load_profile
 from conformance._run import Judged, Runner, RunOptions, aggregate
@@ -176,14 +177,37 @@ def test_the_embedded_scenarios_catch_the_faults_they_exist_for() -> None:
 
 
 class _Recording(Runner):
-    """A runner that notes the scenario of every request it sends."""
+    """A runner that notes the scenario and the body of every request it sends."""
 
     sent: list[str]
+    bodies: list[object]
 
     def send(self, scenario: Scenario | str, probe: Probe) -> Judged:
         judged = super().send(scenario, probe)
         self.sent.append(judged.scenario)
+        self.bodies.append(probe.body)
         return judged
+
+
+def test_the_same_seed_draws_the_same_requests_batch_after_batch() -> None:
+    drawn = []
+    for _ in range(2):
+        with serve_in_thread() as url:
+            options = RunOptions(
+                base_url=url,
+                profile=load_profile(),
+                model="reference-model",
+                seed=7,
+                max_examples=130,  # two batches of generation
+                budget=Budget(max_requests=1000, max_completion_tokens=10**9),
+            )
+            runner = _Recording(options, progress=lambda line: None)
+            runner.sent, runner.bodies = [], []
+            with runner.client:
+                runner.generated("reference-model")
+        drawn.append(runner.bodies)
+    assert len(drawn[0]) >= 260
+    assert drawn[0] == drawn[1]
 
 
 def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
@@ -192,7 +216,7 @@ def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
     with serve_in_thread(profile="anyapi") as url:
         options = RunOptions(base_url=url, profile=profile, model="reference-model")
         runner = _Recording(options, progress=lines.append)
-        runner.sent = []
+        runner.sent, runner.bodies = [], []
         with runner.client:
             runner.plain("reference-model")
             runner.targeted("reference-model")
