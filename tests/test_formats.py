@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,15 @@ from click.testing import CliRunner
 from conformance._errors import ConfigError
 from conformance._exchange import INTENTS
 from conformance._fixtures import load_fixture
+from conformance._profile import (
+    FEATURES,
+    AuthScheme,
+    ErrorCode,
+    MidStreamError,
+    StopSequence,
+    UsageVariant,
+    UsageWithoutInclude,
+)
 from conformance._requirements import read_requirements, requirements
 from conformance._schemas import load_schema
 from conformance.cli import main
@@ -136,3 +146,21 @@ def test_a_requirement_defined_twice_is_refused(tmp_path: Path) -> None:
 
 def test_the_shipped_catalogue_keeps_its_format() -> None:
     assert len(requirements()) > 30
+
+
+def test_the_profile_format_knows_the_values_the_suite_knows() -> None:
+    # One fact, two readers: the enums of profile.schema.json and the types the code reads.
+    properties = load_schema("profile.schema.json")["properties"]
+    streaming = properties["streaming"]["properties"]
+    pairs = [
+        (properties["usage"]["enum"], UsageVariant),
+        (properties["stop_sequence"]["enum"], StopSequence),
+        (properties["auth"]["enum"], AuthScheme),
+        (properties["error_code"]["enum"], ErrorCode),
+        (streaming["usage_without_include"]["enum"], UsageWithoutInclude),
+        (streaming["mid_stream_error"]["enum"], MidStreamError),
+    ]
+    for enum, literal in pairs:
+        assert tuple(enum) == get_args(literal)
+    assert tuple(properties["capabilities"]["items"]["enum"]) == FEATURES
+    assert tuple(properties["error_statuses"]["properties"]) == INTENTS
