@@ -284,13 +284,13 @@ class Client:
             if streamed
             else None
         )
-        chunks: list[bytes] = []
+        received = bytearray()  # one buffer: a list of reads joined later would hold it twice
         size = 0
         broken: str | None = None
         try:
             for chunk in decoded(response, limits.max_body_bytes):
                 size += len(chunk)
-                chunks.append(chunk)
+                received += chunk
                 if parser is not None:
                     parser.feed(chunk)
                     if parser.cut_off is not None:
@@ -313,14 +313,14 @@ class Client:
             broken = f"the connection broke after {size} bytes of the answer ({_broken(error)})"
         except BadEncoding as error:
             broken = f"{error}, after {size} bytes"
-        body = b"".join(chunks)
+        cap = limits.max_body_bytes
+        truncated = cap if parser is None and len(received) > cap else None
+        body = bytes(memoryview(received)[:cap])
+        del received
         elapsed = time.monotonic() - started
         status = response.status_code
         stream = parser.close() if parser is not None else None
-        truncated = None
-        if stream is None and len(body) > limits.max_body_bytes:
-            body, truncated = body[: limits.max_body_bytes], limits.max_body_bytes
-        elif stream is not None and broken is not None:
+        if stream is not None and broken is not None:
             broken = f"{broken}; {len(stream.events)} events had arrived"
         return Exchange(
             request,

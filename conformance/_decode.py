@@ -13,6 +13,10 @@ from collections.abc import Iterator
 
 import httpx
 
+# Bytes produced per decompression step: small, so that a read never holds much more than
+# what it adds to the body.
+_PIECE = 64 * 1024
+
 
 class BadEncoding(Exception):
     """The body is not what its Content-Encoding says."""
@@ -41,7 +45,7 @@ def decoded(response: httpx.Response, cap: int) -> Iterator[bytes]:
     for data in response.iter_raw():
         while data and produced <= cap:
             try:
-                out = decoder.decompress(data, cap + 1 - produced)
+                out = decoder.decompress(data, min(_PIECE, cap + 1 - produced))
             except zlib.error as error:
                 if raw_deflate and produced == 0:  # deflate sent without its zlib header
                     decoder, raw_deflate = zlib.decompressobj(-zlib.MAX_WBITS), False

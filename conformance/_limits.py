@@ -5,9 +5,10 @@ the same ones, so a stream judged live and the same bytes judged offline meet th
 Both commands let a user raise them (``--max-body-bytes``, ``--max-events``; ``run`` also takes
 ``--exchange-timeout`` and ``--read-timeout``).
 
-Why these figures: each event of a chat stream costs about 2.5 KB once parsed and classified, so
-20,000 events (a 16-token answer needs fewer than 100) stay near 80 MB; 8 MiB is far more than a
-non-streamed answer to the suite's small requests carries.
+Why these figures: each event of a chat stream costs about 2 KB once parsed and classified, so
+10,000 events (a 16-token answer needs fewer than 100) stay near 20 MB, and the four exchanges a
+run has in flight stay well under 200 MB together; 8 MiB is far more than a non-streamed answer
+to the suite's small requests carries.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
-MAX_EVENTS: Final = 20_000
+MAX_EVENTS: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
