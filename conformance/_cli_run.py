@@ -11,17 +11,18 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import click
 
 from conformance._cap_options import limits, size_caps, time_caps
-from conformance._client import Budget
 from conformance._errors import ConfigError
 from conformance._options import checked_base_url, checked_key, checked_report_path
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
-from conformance._run import RunOptions, run
-from conformance._scenarios import Scenario
 from conformance.report import RENDERERS, RunReport, parse_report_option
+
+if TYPE_CHECKING:
+    from conformance._scenarios import Scenario
 
 # The exit codes of every command (README.md, "Exit codes"): conformant, not conformant, usage or
 # configuration error, run not completed.
@@ -234,6 +235,10 @@ def run_command(
     reports: tuple[str, ...],
 ) -> None:
     """Judge a live endpoint (or the embedded reference router) against a profile."""
+    # Imported here: the run's machinery (hypothesis, the client) is not needed by --help.
+    from conformance._client import Budget
+    from conformance._run import RunOptions, run
+
     try:
         outputs = []
         for option in reports:

@@ -26,7 +26,6 @@ from conformance._requirements import requirements
 from conformance._validate import describe, summary
 from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
-from conformance.reference import FAULTS, VARIANTS, run_server
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,6 +176,8 @@ def serve(
     api_key: str | None,
 ) -> None:
     """Run the reference router for model reference-model (compliant unless --fault is given)."""
+    from conformance.reference import VARIANTS, run_server  # the server stack, only for serve
+
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         raise ConfigError(
@@ -203,6 +204,8 @@ def serve(
 @main.command("faults")
 def list_faults() -> None:
     """List the reference router's faults, each with the checks it trips and where it was seen."""
+    from conformance.reference import FAULTS
+
     width = max(len(name) for name in FAULTS)
     for fault in FAULTS.values():
         click.echo(f"{fault.name:<{width}}  {fault.description}  [{', '.join(fault.trips)}]")
@@ -213,6 +216,8 @@ def list_faults() -> None:
 @main.command("variants")
 def list_variants() -> None:
     """List the reference router's legal variants, each with the source that makes it legal."""
+    from conformance.reference import VARIANTS
+
     width = max(len(name) for name in VARIANTS)
     for variant in VARIANTS.values():
         under = f"  [profile: {variant.profile}]" if variant.profile else ""

@@ -123,3 +123,23 @@ def test_python_dash_m_conformance_is_the_same_command() -> None:
         [sys.executable, "-m", "conformance", "checks"], capture_output=True, text=True, check=True
     )
     assert listed.stdout == CliRunner().invoke(main, ["checks"]).output
+
+
+@pytest.mark.parametrize("command", [["--help"], ["checks"], ["explain", "stream.terminator"]])
+def test_the_light_commands_load_neither_the_reference_router_nor_hypothesis(
+    command: list[str],
+) -> None:
+    probe = (
+        "import sys\n"
+        "from conformance.cli import main\n"
+        "try:\n"
+        f"    main({command!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('hypothesis', 'conformance.reference', 'uvicorn', 'starlette')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[-1]
+    assert loaded == "[]"
