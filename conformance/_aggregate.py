@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +139,14 @@ class Replay:
     base_url: str
     api_key_env: str | None  # None: the target takes no key
 
+    def __call__(self, item: Judged) -> str:
+        return reproduce(self, item.probe)
+
+
+#: The command that shows a judged exchange again: a curl for a live one, ``conformance
+#: validate FILE`` for a recorded one.
+Reproduction = Callable[[Judged], str]
+
 
 def reproduce(replay: Replay, probe: Probe) -> str:
     """A curl that sends the exact request of the probe; the key is named by its variable."""
@@ -211,7 +219,7 @@ def _concurrency(item: Judged, alone: bool | None) -> dict[str, Any]:
 
 
 def _failed_entry(
-    replay: Replay, check: Check, bad: Bad, failed: int, applied: int, alone: bool | None
+    replay: Reproduction, check: Check, bad: Bad, failed: int, applied: int, alone: bool | None
 ) -> Entry:
     # The smallest failing request is the one to show: after shrinking, usually the shrunk one.
     kinds = _kinds(bad)
@@ -253,7 +261,7 @@ def _failed_entry(
                 for judged, one, text in kinds[:_LISTED_KINDS]
             ],
         },
-        reproduce=reproduce(replay, item.probe),
+        reproduce=replay(item),
     )
 
 
@@ -265,7 +273,9 @@ def _skip_reasons(reasons: list[str]) -> str:
 
 
 def aggregate(
-    replay: Replay, judged: Tally | Iterable[Judged], alone: Mapping[str, bool] | None = None
+    replay: Reproduction,
+    judged: Tally | Iterable[Judged],
+    alone: Mapping[str, bool] | None = None,
 ) -> tuple[Entry, ...]:
     """One entry per registered check, from all the exchanges of the run.
 

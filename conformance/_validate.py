@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance._fixtures import Fixture, load_fixture
 from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
 from conformance._results import CheckResult
 from conformance.checks import run_checks
+from conformance.report import RunReport, Target
+
+if TYPE_CHECKING:
+    from conformance._aggregate import Judged
 
 
 @dataclass(frozen=True)
@@ -92,4 +100,46 @@ def summary(verdicts: list[Verdict]) -> str:
     return (
         f"{len(verdicts)} exchange(s): {len(verdicts) - must} conformant, {must} not conformant "
         f"(MUST failures); {should} conformant with SHOULD warnings"
+    )
+
+
+def revalidate(item: Judged) -> str:
+    """The command that judges one recorded exchange again."""
+    return f"conformance validate {shlex.quote(item.scenario)}"
+
+
+def validation_report(
+    verdicts: list[Verdict], paths: Iterable[Path], profile: str | None, duration_s: float
+) -> RunReport:
+    """The verdicts on recorded exchanges as the report a run writes, in any of its formats:
+    one entry per check over every exchange, each failure shown with the file it is in."""
+    from conformance._aggregate import Judged, aggregate
+    from conformance._scenarios import Probe
+
+    judged = [
+        Judged(
+            str(v.fixture.path),
+            Probe(v.fixture.exchange.request),
+            v.fixture.exchange,
+            v.results,
+            answered=v.fixture.exchange.answered,
+        )
+        for v in verdicts
+    ]
+    profiles = sorted({v.profile.id for v in verdicts})
+    return RunReport(
+        tool_version=version("chat-conformance"),
+        target=Target(
+            base_url=" ".join(str(path) for path in paths),
+            profile=profile or ", ".join(profiles),
+            model="",
+        ),
+        seed=None,
+        started_at=datetime.now(UTC),
+        duration_s=duration_s,
+        requests=len(verdicts),
+        prompt_tokens=0,
+        completion_tokens=0,
+        entries=aggregate(revalidate, judged),
+        complete=not any(r.status == "error" for v in verdicts for r in v.results),
     )

@@ -7,6 +7,7 @@ Exit codes: 0 conformant (no MUST failure); 1 not conformant; 2 usage or configu
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,11 +22,13 @@ from conformance._cli_run import (
     run_command,
 )
 from conformance._errors import ConfigError, ConformanceError
+from conformance._options import checked_report_path
 from conformance._profile import DEFAULT_PROFILE, load_profile, profile_names
 from conformance._requirements import requirements
-from conformance._validate import describe, summary
+from conformance._validate import describe, summary, validation_report
 from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
+from conformance.report import RENDERERS, parse_report_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,14 +113,27 @@ def list_profiles() -> None:
     help="Profile id or YAML path (default: the fixture's own, else openai-compatible).",
 )
 @size_caps
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT:PATH",
+    help="json, junit or markdown, as `run` writes them; repeatable.",
+)
 @_clean_errors
 def validate(
-    files: tuple[Path, ...], profile: str | None, max_body_bytes: int, max_events: int
+    files: tuple[Path, ...],
+    profile: str | None,
+    max_body_bytes: int,
+    max_events: int,
+    reports: tuple[str, ...],
 ) -> None:
     """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""
+    outputs = _report_targets(reports)
     for path in files:
         if not path.exists():
             raise ConfigError(f"no such file or folder: {path}")
+    started = time.monotonic()
     verdicts = run_validation(files, profile, limits(max_body_bytes, max_events))
     if not verdicts:
         raise ConfigError("no file to validate")
@@ -125,10 +141,29 @@ def validate(
         for line in describe(verdict):
             click.echo(line)
     click.echo("\n" + summary(verdicts))
+    if outputs:
+        report = validation_report(verdicts, files, profile, time.monotonic() - started)
+        for kind, target in outputs:
+            try:
+                target.write_text(RENDERERS[kind](report), encoding="utf-8")
+            except OSError as error:  # checked before judging; the disk may still say no
+                raise ConfigError(f"cannot write {target}: {error.strerror}") from None
     if any(v.must_failed for v in verdicts):
         raise SystemExit(EXIT_NOT_CONFORMANT)
     if any(r.status == "error" for v in verdicts for r in v.results):
         raise SystemExit(EXIT_INCOMPLETE)
+
+
+def _report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """Each ``FORMAT:PATH`` checked before anything is judged (a missing folder is created)."""
+    outputs = []
+    for option in reports:
+        kind, path = parse_report_option(option)
+        target, note = checked_report_path(path)
+        if note is not None:
+            click.echo(note)
+        outputs.append((kind, target))
+    return outputs
 
 
 @main.command("serve")

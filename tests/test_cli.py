@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,34 @@ def test_the_light_commands_load_neither_the_reference_router_nor_hypothesis(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.splitlines()[-1]
     assert loaded == "[]"
+
+
+def test_validate_writes_every_report_format_run_writes(tmp_path: Path) -> None:
+    reports = {
+        kind: tmp_path / "out" / f"validate.{kind}" for kind in ("json", "junit", "markdown")
+    }
+    bad = str(FIXTURES / "bad")
+    result = CliRunner().invoke(
+        main, ["validate", bad, *(f"--report={k}:{p}" for k, p in reports.items())]
+    )
+    assert result.exit_code == 1, result.output
+    document = json.loads(reports["json"].read_text())
+    assert document["seed"] is None
+    assert document["summary"]["requests"] == len(BAD)
+    failed = [r for r in document["results"] if r["status"] == "failed"]
+    assert failed
+    for entry in failed:
+        assert entry["reproduce"].startswith("conformance validate ")
+        assert entry["scenario"] in entry["reproduce"]
+    assert "judged offline" in reports["markdown"].read_text()
+    assert "<testsuite" in reports["junit"].read_text()
+
+
+def test_validate_checks_its_report_paths_before_judging(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = CliRunner().invoke(
+        main, ["validate", str(FIXTURES / "good"), "--report", f"json:{folder}"]
+    )
+    assert result.exit_code == 2
+    assert "PASS" not in result.output  # refused before any exchange was judged

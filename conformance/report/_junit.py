@@ -50,7 +50,7 @@ def render_junit(report: RunReport) -> str:
         ("base_url", report.target.base_url),
         ("profile", report.target.profile),
         ("model", report.target.model),
-        ("seed", str(report.seed)),
+        ("seed", "" if report.seed is None else str(report.seed)),
         ("requests", str(report.requests)),
         ("conformant", str(report.conformant).lower()),
         ("strict", str(report.strict).lower()),

@@ -21,14 +21,31 @@ def _run_facts(report: RunReport) -> list[str]:
     facts = [
         f"- conformant to profile `{report.target.profile}`: {yes[report.conformant]}; strict "
         f"(OpenAI's whole contract, SHOULD findings included): {yes[report.strict]}",
-        f"- coverage: {covered} of {bounds} documented bounds exercised; "
-        f"{report.concurrency} requests in flight at once",
     ]
+    if report.seed is not None:  # a live run (recorded exchanges judged offline have no seed)
+        facts.append(
+            f"- coverage: {covered} of {bounds} documented bounds exercised; "
+            f"{report.concurrency} requests in flight at once"
+        )
     if report.ignored:
         facts.append(f"- parameters the target ignores: {', '.join(report.ignored)}")
     if not report.complete:
         facts.append(f"- **the run did not complete** (stopped: {report.stopped or 'see below'})")
     return [*facts, ""]
+
+
+def _target_line(report: RunReport) -> str:
+    if report.seed is None:
+        return (
+            f"Recorded exchanges `{report.target.base_url}`, profile `{report.target.profile}`: "
+            f"{report.requests} judged offline in {report.duration_s:.1f} s."
+        )
+    return (
+        f"Target `{report.target.base_url}`, profile `{report.target.profile}`, "
+        f"model `{report.target.model}`; seed {report.seed}; {report.duration_s:.1f} s; "
+        f"{report.requests} requests, {report.prompt_tokens} prompt + "
+        f"{report.completion_tokens} completion tokens."
+    )
 
 
 def render_markdown(report: RunReport) -> str:
@@ -37,10 +54,7 @@ def render_markdown(report: RunReport) -> str:
         f"# chat-conformance: {verdict}",
         "",
         *_run_facts(report),
-        f"Target `{report.target.base_url}`, profile `{report.target.profile}`, "
-        f"model `{report.target.model}`; seed {report.seed}; {report.duration_s:.1f} s; "
-        f"{report.requests} requests, {report.prompt_tokens} prompt + "
-        f"{report.completion_tokens} completion tokens.",
+        _target_line(report),
         "",
         "| area | level | " + " | ".join(_STATUSES) + " |",
         "|---|---|" + "---:|" * len(_STATUSES),

@@ -46,7 +46,7 @@ class RunReport:
 
     tool_version: str
     target: Target
-    seed: int
+    seed: int | None  # None: nothing was generated (recorded exchanges judged offline)
     started_at: datetime
     duration_s: float
     requests: int
