@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -155,6 +156,19 @@ def exit_code(report: RunReport) -> int:
     return EXIT_CONFORMANT if report.complete else EXIT_INCOMPLETE
 
 
+def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """Each ``--report FORMAT:PATH``, checked before anything is sent or judged (a missing
+    folder is created, and said)."""
+    outputs = []
+    for option in reports:
+        kind, path = parse_report_option(option)
+        target, note = checked_report_path(path)
+        if note is not None:
+            click.echo(note)
+        outputs.append((kind, target))
+    return outputs
+
+
 @click.command("run")
 @click.option(
     "--base-url",
@@ -240,13 +254,7 @@ def run_command(
     from conformance._run import RunOptions, run
 
     try:
-        outputs = []
-        for option in reports:
-            kind, path = parse_report_option(option)
-            target, note = checked_report_path(path)
-            if note is not None:
-                click.echo(note)
-            outputs.append((kind, target))
+        outputs = report_targets(reports)
         chosen = load_profile(profile)
         if base_url is not None:
             checked_base_url(base_url)

@@ -19,16 +19,16 @@ from conformance._cli_run import (
     EXIT_CONFIG,
     EXIT_INCOMPLETE,
     EXIT_NOT_CONFORMANT,
+    report_targets,
     run_command,
 )
 from conformance._errors import ConfigError, ConformanceError
-from conformance._options import checked_report_path
 from conformance._profile import DEFAULT_PROFILE, load_profile, profile_names
 from conformance._requirements import requirements
 from conformance._validate import describe, summary, validation_report
 from conformance._validate import validate as run_validation
 from conformance.checks import REGISTRY
-from conformance.report import RENDERERS, parse_report_option
+from conformance.report import RENDERERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,7 +129,7 @@ def validate(
     reports: tuple[str, ...],
 ) -> None:
     """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""
-    outputs = _report_targets(reports)
+    outputs = report_targets(reports)
     for path in files:
         if not path.exists():
             raise ConfigError(f"no such file or folder: {path}")
@@ -152,18 +152,6 @@ def validate(
         raise SystemExit(EXIT_NOT_CONFORMANT)
     if any(r.status == "error" for v in verdicts for r in v.results):
         raise SystemExit(EXIT_INCOMPLETE)
-
-
-def _report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
-    """Each ``FORMAT:PATH`` checked before anything is judged (a missing folder is created)."""
-    outputs = []
-    for option in reports:
-        kind, path = parse_report_option(option)
-        target, note = checked_report_path(path)
-        if note is not None:
-            click.echo(note)
-        outputs.append((kind, target))
-    return outputs
 
 
 @main.command("serve")
