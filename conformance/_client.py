@@ -19,8 +19,9 @@ import httpx
 
 from conformance._decode import BadEncoding, decoded
 from conformance._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
-from conformance._exchange import Exchange, Intent, expects_stream, request_bytes
+from conformance._exchange import Exchange, expects_stream, request_bytes
 from conformance._headers import retry_after_seconds
+from conformance._intents import Intent
 from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._sse import EventStreamParser
 

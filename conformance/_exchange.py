@@ -16,16 +16,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final, Literal, NamedTuple, get_args
+from typing import Any, Final, Literal, NamedTuple
 
 from conformance._errors import NotApplicable
 from conformance._headers import media_type
+from conformance._intents import Intent
 from conformance._limits import DEFAULT_LIMITS, Limits
 from conformance._sse import EventStream, parse_event_stream
 
 Kind = Literal["completion", "stream", "error", "redirect", "no_answer"]
-Intent = Literal["no_key", "bad_key", "unknown_model", "malformed_json", "wrong_method"]
-INTENTS: tuple[Intent, ...] = get_args(Intent)
 PayloadKind = Literal["chunk", "done", "error", "not_json"]
 
 DONE: Final = "[DONE]"

@@ -27,8 +27,8 @@ import yaml
 
 from conformance._compose import compose
 from conformance._errors import ConfigError
-from conformance._exchange import INTENTS, Intent
 from conformance._formats import PROFILE_FORMAT, check_format
+from conformance._intents import INTENTS, Intent
 from conformance._schemas import SchemaValidator, derive, load_schema, validator
 
 DEFAULT_PROFILE = "openai-compatible"

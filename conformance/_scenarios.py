@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from conformance._exchange import Intent
+from conformance._intents import Intent
 
 Auth = Literal["key", "none", "bad"]
 

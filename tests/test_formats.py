@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from conformance._errors import ConfigError
-from conformance._exchange import INTENTS
 from conformance._fixtures import load_fixture
+from conformance._intents import INTENTS
 from conformance._profile import (
     FEATURES,
     AuthScheme,

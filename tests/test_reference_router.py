@@ -26,7 +26,7 @@ from starlette.routing import Mount
 
 from conformance import Exchange, load_profile, run_checks
 from conformance._client import Budget, Client
-from conformance._exchange import Intent
+from conformance._intents import Intent
 from conformance._profile import Profile
 from conformance._results import CheckResult
 from conformance._tiers import judged_as

@@ -21,7 +21,8 @@ from functools import cached_property
 from typing import Any, Final
 
 from conformance._errors import ConfigError, NotApplicable
-from conformance._exchange import Exchange, Intent, Kind
+from conformance._exchange import Exchange, Kind
+from conformance._intents import Intent
 from conformance._profile import FEATURES, Profile
 from conformance._requirements import Level, Requirement, requirement
 from conformance._results import CheckResult, Failure

@@ -1,0 +1,128 @@
+"""The import graph of the package keeps the layers of ARCHITECTURE.md: no arrow a layer is not
+allowed, and no cycle. Every import counts, those made for type checking only too."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import conformance
+
+PACKAGE: Final = Path(conformance.__file__).parent
+
+#: Layer of each module or package (a package stands for everything inside it).
+LAYERS: Final = {
+    "base": {"_errors", "_paths", "_limits", "_headers", "_decode", "_intents"},
+    "contract": {"_schemas", "_compose", "_cross_field", "_formats", "_requirements", "_profile"},
+    "exchange": {"_sse", "_exchange", "_fixtures"},
+    "checks": {"checks", "_results", "_tiers"},
+    "generate": {"_strategies", "_generate", "_mutations", "_coverage", "_shrink"},
+    "report": {"report"},
+    "reference": {"reference"},
+    "live": {"_client", "_scenarios", "_reproduce", "_aggregate", "_run", "_validate"},
+    "cli": {"cli", "_cli_run", "_cap_options", "_options", "_embedded", "__main__", ""},
+}
+ALLOWED: Final = {
+    "base": set(),
+    "contract": {"base"},
+    "exchange": {"base", "contract"},
+    "checks": {"base", "contract", "exchange"},
+    "generate": {"base", "contract"},
+    "report": {"base", "contract", "checks"},
+    "reference": {"base", "contract"},
+    "live": {"base", "contract", "exchange", "checks", "generate", "report"},
+    "cli": set(LAYERS),
+}
+#: Arrows that close a cycle today (ARCHITECTURE.md, "Known debt"); nothing may join them.
+KNOWN_CYCLE_ARROWS: Final = {
+    ("conformance._mutations", "conformance._generate"),
+    ("conformance._schemas", "conformance._cross_field"),
+}
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, modules: set[str]) -> Iterator[str]:
+    """What a module imports; ``from package import module`` is an arrow to that module."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("conformance"):
+                for alias in node.names:
+                    inner = f"{node.module}.{alias.name}"
+                    yield inner if inner in modules else node.module
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("conformance"))
+
+
+def _graph() -> dict[str, set[str]]:
+    paths = list(PACKAGE.rglob("*.py"))
+    modules = {_module(path) for path in paths}
+    return {_module(path): set(_imports(path, modules)) for path in paths}
+
+
+def _layer(module: str) -> str:
+    top = module.removeprefix("conformance").removeprefix(".").split(".")[0]
+    (layer,) = [name for name, members in LAYERS.items() if top in members]
+    return layer
+
+
+def test_every_module_has_a_layer() -> None:
+    for module in _graph():
+        assert _layer(module), module
+
+
+def test_no_module_imports_a_layer_it_may_not() -> None:
+    wrong = []
+    for module, imported in _graph().items():
+        for target in imported:
+            mine, theirs = _layer(module), _layer(target)
+            if theirs != mine and theirs not in ALLOWED[mine]:
+                wrong.append(f"{module} ({mine}) imports {target} ({theirs})")
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def _cycle_arrows(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """The arrows that lie on a cycle: an arrow a -> b where b reaches a again."""
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(graph.get(node, ()))
+        return False
+
+    # A package's __init__ re-exporting its own modules is not a cycle of ideas: leave out the
+    # arrows from a package to what it contains.
+    return {
+        (a, b)
+        for a, targets in graph.items()
+        for b in targets
+        if not b.startswith(a + ".") and reaches(b, a)
+    }
+
+
+def test_no_import_cycle_beyond_the_known_debt() -> None:
+    arrows = _cycle_arrows(_graph())
+    closing = {arrow for arrow in arrows if arrow in KNOWN_CYCLE_ARROWS}
+    assert closing <= KNOWN_CYCLE_ARROWS
+    # Every other arrow on a cycle belongs to a cycle that a known arrow closes.
+    graph = _graph()
+    for a, b in KNOWN_CYCLE_ARROWS:
+        graph[a].discard(b)
+    assert _cycle_arrows(graph) == set()
+
+
+def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:
+    assert _layer("conformance._profile") == "contract"
+    assert "exchange" not in ALLOWED["contract"]  # contract -> exchange would be refused
+    assert _cycle_arrows({"x.a": {"x.b"}, "x.b": {"x.a"}}) == {("x.a", "x.b"), ("x.b", "x.a")}
+    assert _cycle_arrows({"x": {"x.a"}, "x.a": {"x"}}) == {("x.a", "x")}
