@@ -10,7 +10,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from conformance._cap_options import limits, size_caps, time_caps
 from conformance._errors import ConfigError
 from conformance._options import checked_base_url, checked_key, checked_report_path
 from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
+from conformance._progress import Event, Judgement, Note, Progress
 from conformance.report import RENDERERS, RunReport, parse_report_option
 
 if TYPE_CHECKING:
@@ -68,10 +69,11 @@ def _scratch_hypothesis_home() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[Callable[[str], None]]:
-    """A live status line on a terminal (failures printed as they come); plain lines in CI."""
+def _progress() -> Iterator[Progress]:
+    """A live status line on a terminal (failures and notes printed as they come); plain lines
+    in CI."""
     if not sys.stdout.isatty():
-        yield lambda line: click.echo(f"  {line}")
+        yield lambda event: click.echo(f"  {event}")
         return
     from rich.console import Console
 
@@ -79,12 +81,13 @@ def _progress() -> Iterator[Callable[[str], None]]:
     judged = 0
     with console.status("starting") as status:
 
-        def update(line: str) -> None:
+        def update(event: Event) -> None:
             nonlocal judged
-            judged += 1
-            if not line.endswith("  ok"):  # failures and notes stay on screen
-                console.print(f"  {line}", highlight=False)
-            status.update(f"{judged} exchanges judged · {line.split('  ')[0]}")
+            if isinstance(event, Note) or event.failed:  # these stay on screen
+                console.print(f"  {event}", highlight=False)
+            if isinstance(event, Judgement):
+                judged += 1
+                status.update(f"{judged} exchanges judged · {event.scenario}")
 
         yield update
 

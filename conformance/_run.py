@@ -36,6 +36,7 @@ from conformance._errors import BudgetExhausted, DeadlineReached, Interrupted, T
 from conformance._exchange import Exchange
 from conformance._limits import Limits
 from conformance._profile import Profile
+from conformance._progress import Judgement, Note, Progress
 from conformance._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance._shrink import Body, same_class, shrink
 from conformance._tiers import judged_as, wrong_type_probe
@@ -44,7 +45,6 @@ from conformance.report import RunReport, Target
 
 __all__ = ["Judged", "RunOptions", "Runner", "Tally", "aggregate", "reproduce", "run"]
 
-Progress = Callable[[str], None]
 Stopped = Literal["budget", "deadline", "interrupted", "unreachable"]
 
 #: Requests in a row that got no answer, even on a fresh connection, before the run gives up.
@@ -199,10 +199,8 @@ class Runner:
     def _record(self, judged: Judged) -> None:
         with self._lock:
             self.tally.add(judged)
-        failed = [r.check for r in judged.results if r.status in ("failed", "error")]
-        verdict = "ok" if not failed else f"FAILED {', '.join(sorted(set(failed)))}"
-        status = judged.exchange.status or "---"
-        self.progress(f"{judged.scenario:<40} {status}  {verdict}")
+        failed = {r.check for r in judged.results if r.status in ("failed", "error")}
+        self.progress(Judgement(judged.scenario, judged.exchange.status, tuple(sorted(failed))))
 
     def _all(self, pairs: Iterable[tuple[Scenario | str, Probe]]) -> list[Judged]:
         """Send the probes ``concurrency`` at a time; on the first stop, cancel what is queued."""
@@ -230,7 +228,9 @@ class Runner:
         models = self.client.models()
         if not models:
             raise TargetUnreachable(f"GET {self.client.base_url}/models lists no model")
-        self.progress(f"no --model given: using {models[0]!r}, the first model GET /models lists")
+        self.progress(
+            Note(f"no --model given: using {models[0]!r}, the first model GET /models lists")
+        )
         return models[0]
 
     def plain(self, model: str) -> None:
@@ -239,9 +239,11 @@ class Runner:
         self.baseline = self._one(plain, plain.build(model)).exchange
         if self.baseline.kind == "redirect":
             self.progress(
-                f"the plain request was redirected ({self.baseline.status}) to "
-                f"{_without_userinfo(self.baseline.headers.get('location', '?'))}: redirects "
-                "are not followed (the key would go along); give that URL as --base-url"
+                Note(
+                    f"the plain request was redirected ({self.baseline.status}) to "
+                    f"{_without_userinfo(self.baseline.headers.get('location', '?'))}: redirects "
+                    "are not followed (the key would go along); give that URL as --base-url"
+                )
             )
 
     def ignorable(self, model: str) -> None:
@@ -264,7 +266,7 @@ class Runner:
         self.profile = judged_as(self.profile, unproven)
         if self.ignored:
             names = ", ".join(sorted(self.ignored))
-            self.progress(f"the target ignores {names}: not sent again")
+            self.progress(Note(f"the target ignores {names}: not sent again"))
 
     def targeted(self, model: str) -> None:
         catalogue = [*SCENARIOS, *self.options.extra_scenarios]
@@ -287,14 +289,17 @@ class Runner:
         profile = self.profile
         if scenario.feature not in profile.capabilities:
             self.progress(
-                f"{scenario.name:<40} not sent: {profile.id} does not document {scenario.feature}"
+                Note(
+                    f"{scenario.name:<40} not sent: {profile.id} does not document "
+                    f"{scenario.feature}"
+                )
             )
             return False
         body = probe.body
         if isinstance(body, Mapping) and not profile.request.is_valid(body):
             why = profile.request.explain(body, limit=1)
             reason = f"{why[0].path}: {why[0].message}" if why else "its request schema"
-            self.progress(f"{scenario.name:<40} not sent: outside {profile.id} ({reason})")
+            self.progress(Note(f"{scenario.name:<40} not sent: outside {profile.id} ({reason})"))
             return False
         return True
 
@@ -413,7 +418,7 @@ class Runner:
         left = self._left() - self._reserve()
         per_kind = min(self.options.max_examples, max(0, left) // (2 if invalid else 1))
         if per_kind < 1:
-            self.progress("random generation: no budget left after the coverage phase")
+            self.progress(Note("random generation: no budget left after the coverage phase"))
             return
 
         def valid(request: dict[str, Any]) -> None:
@@ -585,25 +590,27 @@ def run(
                     runner.generated(model)
                     runner.shrink()
                 except BudgetExhausted as spent:
-                    progress(f"random generation stopped: {spent}")
+                    progress(Note(f"random generation stopped: {spent}"))
             alone = runner.alone()
             runner.coverage_rest()
         except BudgetExhausted as spent:
-            progress(f"stopped: {spent}")
+            progress(Note(f"stopped: {spent}"))
             stopped = "budget"
         except TargetUnreachable as error:
-            progress(f"stopped: the target is unreachable: {error}")
+            progress(Note(f"stopped: the target is unreachable: {error}"))
             stopped, complete = "unreachable", False
         except DeadlineReached as error:
-            progress(f"stopped: {error} ({options.max_time_s:g} s)")
+            progress(Note(f"stopped: {error} ({options.max_time_s:g} s)"))
             stopped = "deadline"
         except Interrupted:
-            progress("stopped: interrupted; the answers already received are judged")
+            progress(Note("stopped: interrupted; the answers already received are judged"))
             stopped = "interrupted"
     if complete and not runner.tally.answered:
         progress(
-            "incomplete: no request got a chat completion back (refused, redirected or empty), "
-            "so no answer could be judged"
+            Note(
+                "incomplete: no request got a chat completion back (refused, redirected or empty), "
+                "so no answer could be judged"
+            )
         )
         complete = False
     spend = runner.client.spend

@@ -21,7 +21,7 @@ LAYERS: Final = {
     "generate": {"_strategies", "_generate", "_mutations", "_coverage", "_shrink"},
     "report": {"report"},
     "reference": {"reference"},
-    "live": {"_client", "_scenarios", "_reproduce", "_aggregate", "_run", "_validate"},
+    "live": {"_client", "_scenarios", "_reproduce", "_aggregate", "_run", "_validate", "_progress"},
     "cli": {"cli", "_cli_run", "_cap_options", "_options", "_embedded", "__main__", ""},
 }
 ALLOWED: Final = {

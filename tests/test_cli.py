@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from fixture_files import BAD, FIXTURES
 
+from conformance._progress import Judgement, Note
 from conformance._requirements import requirements
 from conformance.checks import REGISTRY
 from conformance.cli import main
@@ -175,3 +176,13 @@ def test_validate_checks_its_report_paths_before_judging(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "PASS" not in result.output  # refused before any exchange was judged
+
+
+def test_progress_is_values_that_read_as_lines() -> None:
+    # The run sends values; the plain output prints them, the terminal display reads their
+    # fields (a failure or a note stays on screen), and nobody parses the text back.
+    assert str(Judgement("plain", 200)) == f"{'plain':<40} 200  ok"
+    assert str(Judgement("stream", 0, ("stream.role", "transport.complete"))).endswith(
+        "---  FAILED stream.role, transport.complete"
+    )
+    assert str(Note("stopped: the request budget (5) is spent")).startswith("stopped:")

@@ -215,7 +215,7 @@ def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
     profile = load_profile("anyapi")  # no n; tool_choice none or auto only
     with serve_in_thread(profile="anyapi") as url:
         options = RunOptions(base_url=url, profile=profile, model="reference-model")
-        runner = _Recording(options, progress=lines.append)
+        runner = _Recording(options, progress=lambda event: lines.append(str(event)))
         runner.sent, runner.bodies = [], []
         with runner.client:
             runner.plain("reference-model")
