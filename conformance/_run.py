@@ -443,6 +443,19 @@ class Runner:
         from hypothesis import HealthCheck, Phase, given, settings
         from hypothesis import seed as with_seed
 
+        # What stops the run is raised after hypothesis returns, not through it: raised inside,
+        # hypothesis may run the example again, meet the stop at another place, and report the
+        # run as flaky instead.
+        stopped: list[Exception] = []
+
+        def guarded(value: Any) -> None:
+            if stopped:
+                return
+            try:
+                send(value)
+            except (BudgetExhausted, DeadlineReached, TargetUnreachable, Interrupted) as stop:
+                stopped.append(stop)
+
         for batch, start in enumerate(range(0, examples, GENERATION_BATCH)):
             # No shrinking by hypothesis: against a paid endpoint every shrink step is a
             # request; shrink() below spends a bounded number of them.
@@ -456,9 +469,11 @@ class Runner:
             @with_seed(self.options.seed + batch * 1_000_003)
             @given(strategy)
             def draw(value: Any) -> None:
-                send(value)
+                guarded(value)
 
             draw()
+            if stopped:
+                raise stopped[0]
 
     def shrink(self) -> None:
         """Make the first failing generated request of each failed check smaller, within

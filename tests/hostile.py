@@ -548,10 +548,16 @@ class _Loop:
             try:
                 await handle(reader, writer)
             except (ConnectionError, asyncio.CancelledError):
-                pass  # the client went away, or the server is stopping
+                writer.transport.abort()  # the client went away, or the server is stopping
+            else:
+                # A graceful close: the transport sends what is still buffered, then a FIN.
+                # (An abort would drop that tail, and cut a close-delimited answer short
+                # without a sign; the behaviours that want a reset abort themselves.)
+                writer.close()
+                with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                    await writer.wait_closed()
             finally:
                 self.tasks.discard(task)
-                writer.transport.abort()
 
         async def start() -> int:
             server = await asyncio.start_server(serve, "127.0.0.1", 0, limit=_HEAD_CAP)

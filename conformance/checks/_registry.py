@@ -15,7 +15,7 @@ broken request (``sole_judge_of``), whose answer no other check then judges.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
@@ -99,7 +99,50 @@ class Check:
         return (self.function.__doc__ or "").strip().splitlines()[0]
 
 
-REGISTRY: dict[str, Check] = {}
+class Registry(Mapping[str, Check]):
+    """The registered checks by ID, in registration order: a read-only mapping that grows only
+    through :meth:`add` (the :func:`check` decorator), and knows the checks of each kind of
+    exchange and the check that alone judges each intent."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+        self._owners: dict[Intent, str] = {}
+        self._by_kind: dict[Kind, tuple[Check, ...]] = {}
+
+    def __getitem__(self, check_id: str) -> Check:
+        return self._checks[check_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._checks)
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def add(self, item: Check) -> None:
+        """Register one check; an ID or a sole-judge intent taken twice is an error."""
+        if item.id in self._checks:
+            raise ConfigError(f"check {item.id!r} is registered twice")
+        intent = item.sole_judge_of
+        owner = self._owners.get(intent) if intent is not None else None
+        if owner is not None:
+            raise ConfigError(f"checks {owner!r} and {item.id!r} both judge {intent}")
+        self._checks[item.id] = item
+        if intent is not None:
+            self._owners[intent] = item.id
+        self._by_kind.clear()
+
+    def for_kind(self, kind: Kind) -> tuple[Check, ...]:
+        """The checks that apply to an exchange of ``kind``."""
+        if kind not in self._by_kind:
+            self._by_kind[kind] = tuple(c for c in self._checks.values() if kind in c.kinds)
+        return self._by_kind[kind]
+
+    def owner(self, intent: Intent | None) -> str | None:
+        """The ID of the check that alone judges an answer to a request of ``intent``."""
+        return None if intent is None else self._owners.get(intent)
+
+
+REGISTRY: Final = Registry()
 
 
 def _features(feature: str | Iterable[str] | None, check_id: str) -> frozenset[str]:
@@ -134,20 +177,17 @@ def check(
             raise ConfigError(f"check {check_id!r} is registered twice")
         if not (function.__doc__ or "").strip():
             raise ConfigError(f"check {check_id!r} has no docstring")
-        owner = _OWNERS.get(sole_judge_of) if sole_judge_of is not None else None
-        if owner is not None:
-            raise ConfigError(f"checks {owner!r} and {check_id!r} both judge {sole_judge_of}")
-        REGISTRY[check_id] = Check(
-            check_id,
-            requirement(requirement_id),
-            frozenset(kinds),
-            function,
-            judges_invalid_requests,
-            _features(feature, check_id),
-            sole_judge_of,
+        REGISTRY.add(
+            Check(
+                check_id,
+                requirement(requirement_id),
+                frozenset(kinds),
+                function,
+                judges_invalid_requests,
+                _features(feature, check_id),
+                sole_judge_of,
+            )
         )
-        if sole_judge_of is not None:
-            _OWNERS[sole_judge_of] = check_id
         return function
 
     return register
@@ -177,19 +217,6 @@ def excerpt(value: Any) -> Any:
 
 
 _OUTSIDE = "the request breaks the contract: errors.invalid_request judges its answer"
-
-#: intent -> the ID of the check that alone judges an answer to a request of that intent.
-_OWNERS: dict[Intent, str] = {}
-
-_BY_KIND: dict[tuple[Kind, int], tuple[Check, ...]] = {}
-
-
-def _for_kind(kind: Kind) -> tuple[Check, ...]:
-    """The registered checks that apply to ``kind``, computed once per registry size."""
-    key = (kind, len(REGISTRY))
-    if key not in _BY_KIND:
-        _BY_KIND[key] = tuple(c for c in REGISTRY.values() if kind in c.kinds)
-    return _BY_KIND[key]
 
 
 def run_checks(
@@ -223,10 +250,10 @@ def run_checks(
         and exchange.request is not None
         and not profile.request.is_valid(exchange.request)
     )
-    owner = _OWNERS.get(exchange.intent) if exchange.intent is not None else None
+    owner = REGISTRY.owner(exchange.intent)
     refused = refusal if refusal is not None and 400 <= exchange.status < 500 else None
     if checks is None:
-        checks = REGISTRY.values() if refused is not None else _for_kind(kind)
+        checks = REGISTRY.values() if refused is not None else REGISTRY.for_kind(kind)
     results = []
     for item in checks:
         if refused is not None and refused.feature in item.features:
