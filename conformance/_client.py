@@ -286,34 +286,35 @@ class Client:
             else None
         )
         received = bytearray()  # one buffer: a list of reads joined later would hold it twice
-        size = 0
         broken: str | None = None
         try:
             for chunk in decoded(response, limits.max_body_bytes):
-                size += len(chunk)
                 received += chunk
                 if parser is not None:
                     parser.feed(chunk)
                     if parser.cut_off is not None:
                         break
-                elif size > limits.max_body_bytes:
+                elif len(received) > limits.max_body_bytes:
                     break
                 elif time.monotonic() - started > total_s:
                     # A body that trickles: the exchange's time cap ends it, and says so.
                     broken = (
-                        f"the answer was still arriving after {total_s:g} s ({size} bytes so "
-                        "far): cut at the time cap of an exchange"
+                        f"the answer was still arriving after {total_s:g} s ({len(received)} "
+                        "bytes so far): cut at the time cap of an exchange"
                     )
                     break
         except httpx.TimeoutException:
             # A read that stalls ends the body; the checks judge what arrived.
             broken = (
-                f"the answer stalled after {size} bytes: nothing more within {limits.read_s:g} s"
+                f"the answer stalled after {len(received)} bytes: nothing more within "
+                f"{limits.read_s:g} s"
             )
         except httpx.TransportError as error:
-            broken = f"the connection broke after {size} bytes of the answer ({_broken(error)})"
+            broken = (
+                f"the connection broke after {len(received)} bytes of the answer ({_broken(error)})"
+            )
         except BadEncoding as error:
-            broken = f"{error}, after {size} bytes"
+            broken = f"{error}, after {len(received)} bytes"
         cap = limits.max_body_bytes
         truncated = cap if parser is None and len(received) > cap else None
         body = bytes(memoryview(received)[:cap])

@@ -38,7 +38,12 @@ def _first(errors: list[ValidationError]) -> ValidationError:
     key is often why a required one is missing), then the one earliest in the file."""
     return min(
         errors,
-        key=lambda e: (e.validator != "additionalProperties", len(e.absolute_path), e.path),
+        # Paths compared as text: a list index and a key at one depth must not meet as values.
+        key=lambda e: (
+            e.validator != "additionalProperties",
+            len(e.absolute_path),
+            [str(part) for part in e.absolute_path],
+        ),
     )
 
 
