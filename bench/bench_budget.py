@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance._profile import load_profile, profile_names
+from conformance.contract._profile import load_profile, profile_names
 
 KEY = "sk-bench-budget-0123456789"
 

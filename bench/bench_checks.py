@@ -23,11 +23,11 @@ import httpx_sse
 import jsonschema
 import referencing
 
-from conformance._exchange import Exchange
-from conformance._profile import load_profile
-from conformance._schemas import load_schema, schema_names
-from conformance._sse import EventStreamParser
 from conformance.checks import run_checks
+from conformance.contract._profile import load_profile
+from conformance.contract._schemas import load_schema, schema_names
+from conformance.exchange._exchange import Exchange
+from conformance.exchange._sse import EventStreamParser
 
 REQUEST: dict[str, Any] = {
     "model": "gpt-4o",

@@ -24,9 +24,9 @@ import hypothesis
 from hypothesis import given, settings
 from hypothesis.strategies import SearchStrategy
 
-from conformance._coverage import _Builder
-from conformance._generate import _plan, invalid_requests, valid_requests
-from conformance._profile import load_profile, profile_names
+from conformance.contract._profile import load_profile, profile_names
+from conformance.generate._coverage import _Builder
+from conformance.generate._generate import _plan, invalid_requests, valid_requests
 
 
 def _rate(strategy: SearchStrategy[Any], examples: int, sizes: list[int]) -> float:

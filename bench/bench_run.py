@@ -31,11 +31,11 @@ from typing import Any
 
 import httpx
 
-from conformance._client import Budget, Client
-from conformance._profile import load_profile
-from conformance._run import Runner, RunOptions
-from conformance._scenarios import Probe
-from conformance._schemas import load_schema
+from conformance.contract._profile import load_profile
+from conformance.contract._schemas import load_schema
+from conformance.live._client import Budget, Client
+from conformance.live._run import Runner, RunOptions
+from conformance.live._scenarios import Probe
 
 MODEL = "reference-model"
 

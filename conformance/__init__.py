@@ -17,21 +17,31 @@ Public surface (everything else lives in private modules and may change):
 
 from __future__ import annotations
 
-from conformance._errors import (
+from conformance.base import (
     BudgetExhausted,
     ConfigError,
     ConformanceError,
     NotApplicable,
     TargetUnreachable,
 )
-from conformance._exchange import Exchange
-from conformance._fixtures import Fixture, load_fixture
-from conformance._profile import Profile, load_profile
-from conformance._requirements import Requirement, requirements
-from conformance._results import CheckResult, Failure
-from conformance._schemas import SchemaValidator, validator
-from conformance._sse import Event, EventStream, EventStreamParser, parse_event_stream
-from conformance.checks import REGISTRY, Check, Violation, check, run_checks
+from conformance.checks import REGISTRY, Check, CheckResult, Failure, Violation, check, run_checks
+from conformance.contract import (
+    Profile,
+    Requirement,
+    SchemaValidator,
+    load_profile,
+    requirements,
+    validator,
+)
+from conformance.exchange import (
+    Event,
+    EventStream,
+    EventStreamParser,
+    Exchange,
+    Fixture,
+    load_fixture,
+    parse_event_stream,
+)
 
 __all__ = [
     "BudgetExhausted",

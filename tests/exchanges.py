@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance._exchange import Exchange
-from conformance._intents import Intent
+from conformance.base._intents import Intent
+from conformance.exchange._exchange import Exchange
 
 JSON = {"content-type": "application/json"}
 USAGE = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conformance._validate import expand
+from conformance.live._validate import expand
 
 FIXTURES = Path(os.environ.get("CONFORMANCE_FIXTURES", Path(__file__).parent.parent / "fixtures"))
 GOOD = expand([FIXTURES / "good"])

@@ -10,8 +10,9 @@ request field (``minimum``, ``maximum``, ``exclusiveMinimum``, ``exclusiveMaximu
   inclusive; bound ± 1 for an exclusive integer bound, ± 0.01 for an exclusive number bound)
   placed into a valid request is accepted;
 * valid side, generator: values drawn for the field reach that value, unless a generation policy
-  (:data:`~conformance._generate.PARAMETERS`, :data:`~conformance._generate.NESTED`) leaves the
-  field out or caps it below the bound for cost, in which case the policy says why.
+  (:data:`~conformance.generate._generate.PARAMETERS`,
+  :data:`~conformance.generate._generate.NESTED`) leaves the field out or caps it below the bound
+  for cost, in which case the policy says why.
 
 The bounds come from the traces, not from the schemas or the generator, so a range a vendor page
 documents cannot go unexercised because the schema or the mutation walk missed it. Trace paths
@@ -34,7 +35,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 from hypothesis.strategies import SearchStrategy
 
-from conformance._generate import (
+from conformance.base._paths import jpath
+from conformance.contract._profile import Profile, load_profile, profile_names
+from conformance.contract._schemas import load_schema, schema_dir, validator
+from conformance.generate._generate import (
     NESTED,
     PARAMETERS,
     InvalidRequest,
@@ -44,11 +48,8 @@ from conformance._generate import (
     valid_requests,
     within,
 )
-from conformance._generate import _plan as plan_of
-from conformance._paths import jpath
-from conformance._profile import Profile, load_profile, profile_names
-from conformance._schemas import load_schema, schema_dir, validator
-from conformance._strategies import SchemaCompiler, Tweak, declared_types, has_type
+from conformance.generate._generate import _plan as plan_of
+from conformance.generate._strategies import SchemaCompiler, Tweak, declared_types, has_type
 
 TRACES: Final = schema_dir() / "profiles" / "traces"
 MODEL: Final = "test-model"
@@ -195,7 +196,7 @@ _SEGMENT: Final = re.compile(
 
 
 def _value_at(request: Any, path: str) -> Any:
-    """The value at a concrete JSON path as :func:`~conformance._paths.jpath` writes it."""
+    """The value at a concrete JSON path as :func:`~conformance.base._paths.jpath` writes it."""
     assert path.startswith("$"), path
     node, rest = request, path[1:]
     while rest:

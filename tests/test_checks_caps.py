@@ -10,13 +10,13 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from conformance._exchange import Exchange
-from conformance._fixtures import load_fixture
-from conformance._limits import Limits
-from conformance._profile import load_profile
-from conformance._sse import parse_event_stream
+from conformance.base._limits import Limits
 from conformance.checks import run_checks
 from conformance.cli import main
+from conformance.contract._profile import load_profile
+from conformance.exchange._exchange import Exchange
+from conformance.exchange._fixtures import load_fixture
+from conformance.exchange._sse import parse_event_stream
 
 CHUNK = {
     "id": "c",

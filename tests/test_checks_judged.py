@@ -25,11 +25,11 @@ from exchanges import (
     stream,
 )
 
-from conformance._errors import NotApplicable
-from conformance._exchange import Exchange
-from conformance._profile import Profile, load_profile
-from conformance._results import CheckResult
+from conformance.base._errors import NotApplicable
 from conformance.checks import REGISTRY, run_checks
+from conformance.checks._results import CheckResult
+from conformance.contract._profile import Profile, load_profile
+from conformance.exchange._exchange import Exchange
 
 BASE = load_profile("openai-compatible")
 WITHOUT_ERROR_FIELDS = dataclasses.replace(BASE, error_fields_schema=None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from exchanges import WEATHER, ask, error
 
-from conformance._errors import ConfigError
-from conformance._exchange import Exchange
-from conformance._profile import FEATURES, Profile, load_profile
-from conformance._results import CheckResult
+from conformance.base._errors import ConfigError
 from conformance.checks import REGISTRY, Refusal, Violation, check, run_checks
+from conformance.checks._results import CheckResult
+from conformance.contract._profile import FEATURES, Profile, load_profile
+from conformance.exchange._exchange import Exchange
 
 BASE = load_profile("openai-compatible")
 TOOLS = ask(tools=[WEATHER], tool_choice="required")

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from exchanges import JSON, WEATHER, ask, completion, error, stream
 
-from conformance._exchange import Exchange
-from conformance._profile import Profile, load_profile
-from conformance._results import CheckResult
-from conformance._tiers import judged_as
 from conformance.checks import run_checks
+from conformance.checks._results import CheckResult
+from conformance.checks._tiers import judged_as
+from conformance.contract._profile import Profile, load_profile
+from conformance.exchange._exchange import Exchange
 
 BASE = load_profile("openai-compatible")
 CHECK = "requests.valid_accepted"

@@ -8,10 +8,10 @@ from types import MappingProxyType
 import pytest
 from exchanges import JSON, error
 
-from conformance._exchange import Exchange
-from conformance._profile import load_profile
-from conformance._results import CheckResult
 from conformance.checks import REGISTRY, run_checks
+from conformance.checks._results import CheckResult
+from conformance.contract._profile import load_profile
+from conformance.exchange._exchange import Exchange
 
 BASE = load_profile("openai-compatible")
 JUDGE = "errors.wrong_method"

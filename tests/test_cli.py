@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from fixture_files import BAD, FIXTURES
 
-from conformance._progress import Judgement, Note
-from conformance._requirements import requirements
 from conformance.checks import REGISTRY
 from conformance.cli import main
+from conformance.contract._requirements import requirements
+from conformance.live._progress import Judgement, Note
 
 
 def _run(*args: str) -> tuple[int, str]:

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from conformance._client import Budget, Client
-from conformance._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
-from conformance._headers import retry_after_seconds
-from conformance._limits import Limits
+from conformance.base._errors import BudgetExhausted, DeadlineReached, TargetUnreachable
+from conformance.base._headers import retry_after_seconds
+from conformance.base._limits import Limits
+from conformance.live._client import Budget, Client
 
 KEY = "sk-secret-key-0123456789"
 REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}

@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_boundaries import BOUNDS, Bound, _value_at
 
-from conformance._coverage import (
+from conformance.contract._cross_field import OFFERED_TOOL, named_tools, offered_tools
+from conformance.contract._profile import Profile, load_profile, profile_names
+from conformance.generate._coverage import (
     PROMPT,
     CoveragePlan,
     InvalidCase,
@@ -31,8 +33,7 @@ from conformance._coverage import (
     _Builder,
     coverage_plan,
 )
-from conformance._cross_field import OFFERED_TOOL, named_tools, offered_tools
-from conformance._generate import (
+from conformance.generate._generate import (
     CHOICES_CAP,
     MAX_REQUEST_BYTES,
     TOKEN_CAP,
@@ -42,7 +43,6 @@ from conformance._generate import (
     valid_requests,
     within,
 )
-from conformance._profile import Profile, load_profile, profile_names
 
 MODEL: Final = "test-model"
 PROFILES: Final = profile_names()

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fixture_files import BAD, GOOD, fixture_id
 
-from conformance._exchange import NOT_JSON
-from conformance._fixtures import load_fixture
-from conformance._profile import DEFAULT_PROFILE, load_profile
-from conformance._schemas import SchemaValidator
+from conformance.contract._profile import DEFAULT_PROFILE, load_profile
+from conformance.contract._schemas import SchemaValidator
+from conformance.exchange._exchange import NOT_JSON
+from conformance.exchange._fixtures import load_fixture
 
 
 def _judged(path: Path) -> Iterator[tuple[str, SchemaValidator, Any]]:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conformance import Exchange, load_profile, run_checks
-from conformance._profile import profile_names
+from conformance.contract._profile import profile_names
 from conformance.reference import (
     CHOICE_ERROR_HEADER,
     MODEL_ID,

@@ -9,12 +9,12 @@ from typing import Any
 import yaml
 from fixture_files import BAD
 
-from conformance._fixtures import load_fixture
-from conformance._profile import load_profile
-from conformance._results import CheckResult, Failure
-from conformance._run import Judged, RunOptions, aggregate
-from conformance._scenarios import Probe
-from conformance._validate import judge
+from conformance.checks._results import CheckResult, Failure
+from conformance.contract._profile import load_profile
+from conformance.exchange._fixtures import load_fixture
+from conformance.live._run import Judged, RunOptions, aggregate
+from conformance.live._scenarios import Probe
+from conformance.live._validate import judge
 
 
 def _failures(path: Path, check: str) -> list[Failure]:

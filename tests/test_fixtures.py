@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fixture_files import BAD, FIXTURES, GOOD, fixture_id
 
-from conformance._fixtures import FIXTURE_SUFFIXES, load_fixture
-from conformance._validate import judge
 from conformance.checks import REGISTRY
+from conformance.exchange._fixtures import FIXTURE_SUFFIXES, load_fixture
+from conformance.live._validate import judge
 
 
 def _tripped(path: Path) -> set[str]:

@@ -11,10 +11,10 @@ from typing import get_args
 import pytest
 from click.testing import CliRunner
 
-from conformance._errors import ConfigError
-from conformance._fixtures import load_fixture
-from conformance._intents import INTENTS
-from conformance._profile import (
+from conformance.base._errors import ConfigError
+from conformance.base._intents import INTENTS
+from conformance.cli import main
+from conformance.contract._profile import (
     FEATURES,
     AuthScheme,
     ErrorCode,
@@ -23,9 +23,9 @@ from conformance._profile import (
     UsageVariant,
     UsageWithoutInclude,
 )
-from conformance._requirements import read_requirements, requirements
-from conformance._schemas import load_schema
-from conformance.cli import main
+from conformance.contract._requirements import read_requirements, requirements
+from conformance.contract._schemas import load_schema
+from conformance.exchange._fixtures import load_fixture
 
 GOOD = """\
 description: a plain completion

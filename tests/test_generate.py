@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance._cross_field import OFFERED_TOOL
-from conformance._generate import (
+from conformance.contract._cross_field import OFFERED_TOOL
+from conformance.contract._profile import load_profile
+from conformance.contract._schemas import SchemaError, load_schema
+from conformance.generate._generate import (
     CHOICES_CAP,
     CONVERSATIONS,
     MAX_REQUEST_BYTES,
@@ -29,9 +31,7 @@ from conformance._generate import (
     valid_requests,
     within,
 )
-from conformance._profile import load_profile
-from conformance._schemas import SchemaError, load_schema
-from conformance._strategies import SchemaCompiler, UnsupportedSchema
+from conformance.generate._strategies import SchemaCompiler, UnsupportedSchema
 
 PROFILE = load_profile()
 MODEL = "test-model"

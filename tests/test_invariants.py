@@ -14,10 +14,10 @@ import os
 
 import pytest
 
-from conformance._coverage import coverage_plan
-from conformance._embedded import embedded_scenarios
-from conformance._profile import DEFAULT_PROFILE, load_profile, profile_names
-from conformance._run import RunOptions, run
+from conformance.cli._embedded import embedded_scenarios
+from conformance.contract._profile import DEFAULT_PROFILE, load_profile, profile_names
+from conformance.generate._coverage import coverage_plan
+from conformance.live._run import RunOptions, run
 from conformance.reference import FAULTS, MODEL_ID, VARIANTS, serve_in_thread
 from conformance.report import RunReport
 

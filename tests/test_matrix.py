@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance._client import Budget
-from conformance._embedded import embedded_scenarios
-from conformance._profile import load_profile, profile_names
-from conformance._run import RunOptions, run
+from conformance.cli._embedded import embedded_scenarios
+from conformance.contract._profile import load_profile, profile_names
+from conformance.live._client import Budget
+from conformance.live._run import RunOptions, run
 from conformance.reference import MODEL_ID, serve_in_thread
 from conformance.report import RunReport
 

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 
 PROBE = """
-import sys, conformance, conformance._schemas as s, conformance._profile as p
+import sys, conformance, conformance.contract._schemas as s, conformance.contract._profile as p
 from conformance.checks import REGISTRY
 assert conformance.__file__.startswith(sys.argv[1]), conformance.__file__
 assert str(s.schema_dir()).startswith(sys.argv[1]), s.schema_dir()

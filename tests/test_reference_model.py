@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conformance._errors import ConfigError
+from conformance.base._errors import ConfigError
 from conformance.reference import instance
 from conformance.reference._model import Params, generate, pieces, prompt_tokens
 

@@ -25,13 +25,13 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from conformance import Exchange, load_profile, run_checks
-from conformance._client import Budget, Client
-from conformance._intents import Intent
-from conformance._profile import Profile
-from conformance._results import CheckResult
-from conformance._tiers import judged_as
+from conformance.base._intents import Intent
 from conformance.checks import REGISTRY
+from conformance.checks._results import CheckResult
+from conformance.checks._tiers import judged_as
 from conformance.cli import main
+from conformance.contract._profile import Profile
+from conformance.live._client import Budget, Client
 from conformance.reference import (
     FAULTS,
     MAX_BODY_BYTES,
@@ -351,7 +351,7 @@ def _unregistered(checks: set[str]) -> None:
 
 
 #: Faults judged by the profile a run judges by once its type probes found the target
-#: implementing every ignorable parameter (conformance._tiers.judged_as).
+#: implementing every ignorable parameter (conformance.checks._tiers.judged_as).
 _IMPLEMENTS_PLATFORM = frozenset({"platform-params-half-validated"})
 
 

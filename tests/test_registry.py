@@ -8,11 +8,11 @@ from typing import get_args
 
 import pytest
 
-from conformance._errors import ConfigError, NotApplicable
-from conformance._exchange import Exchange, Kind
-from conformance._profile import Profile, load_profile
+from conformance.base._errors import ConfigError, NotApplicable
 from conformance.checks import REGISTRY, Violation, check, run_checks
 from conformance.checks._registry import Check
+from conformance.contract._profile import Profile, load_profile
+from conformance.exchange._exchange import Exchange, Kind
 
 EXCHANGE = Exchange.from_http(
     request={"model": "m", "messages": [{"role": "user", "content": "hi"}]},

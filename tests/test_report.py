@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conformance._errors import ConfigError
-from conformance._reproduce import curl
+from conformance.base._errors import ConfigError
+from conformance.live._reproduce import curl
 from conformance.report import (
     Entry,
     RunReport,

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conformance._client import Budget
-from conformance._embedded import EMBEDDED_SCENARIOS
-from conformance._profile import FEATURES, load_profile
-from conformance._run import Judged, Runner, RunOptions, aggregate
-from conformance._scenarios import SCENARIOS, Probe, Scenario
 from conformance.cli import main
+from conformance.cli._embedded import EMBEDDED_SCENARIOS
+from conformance.contract._profile import FEATURES, load_profile
+from conformance.live._client import Budget
+from conformance.live._run import Judged, Runner, RunOptions, aggregate
+from conformance.live._scenarios import SCENARIOS, Probe, Scenario
 from conformance.reference import serve_in_thread
 
 KEY = "sk-run-test-secret-42"

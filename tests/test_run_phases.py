@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance._aggregate import Judged, Tally
-from conformance._client import Budget
-from conformance._coverage import coverage_plan
-from conformance._profile import load_profile
-from conformance._run import Runner, RunOptions, aggregate, run
-from conformance._scenarios import Probe, ask
+from conformance.contract._profile import load_profile
+from conformance.generate._coverage import coverage_plan
+from conformance.live._aggregate import Judged, Tally
+from conformance.live._client import Budget
+from conformance.live._run import Runner, RunOptions, aggregate, run
+from conformance.live._scenarios import Probe, ask
 from conformance.reference import serve_in_thread
 from conformance.report import Entry
 

@@ -1,4 +1,4 @@
-"""The JSON Schemas in schemas/ and their loader, conformance._schemas.
+"""The JSON Schemas in schemas/ and their loader, conformance.contract._schemas.
 
 Positive cases are the seed pages' example responses (placeholders filled in with realistic
 values) and OpenAI's own examples from openapi.yaml; negative cases are deviations documented in
@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
 
-from conformance import _schemas
-from conformance._errors import ConfigError
-from conformance._schemas import (
+from conformance.base._errors import ConfigError
+from conformance.contract import _schemas
+from conformance.contract._schemas import (
     BASE_URI,
     SchemaError,
     load_schema,
@@ -814,7 +814,9 @@ def test_schema_dir_names_both_places_when_missing(
 ) -> None:
     monkeypatch.setattr(_schemas.resources, "files", lambda _package: tmp_path / "installed")
     monkeypatch.setattr(
-        _schemas, "__file__", str(tmp_path / "checkout" / "conformance" / "_schemas.py")
+        _schemas,
+        "__file__",
+        str(tmp_path / "checkout" / "conformance" / "contract" / "_schemas.py"),
     )
     with pytest.raises(ConfigError) as excinfo:
         schema_dir()

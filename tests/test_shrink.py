@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance._cross_field import OFFERED_TOOL
-from conformance._profile import load_profile
-from conformance._shrink import Body, candidates, same_class, shrink, violations
+from conformance.contract._cross_field import OFFERED_TOOL
+from conformance.contract._profile import load_profile
+from conformance.generate._shrink import Body, candidates, same_class, shrink, violations
 
 BODY: dict[str, Any] = {
     "model": "m",

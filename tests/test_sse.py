@@ -1,4 +1,4 @@
-"""Tests of the strict SSE parser, :mod:`conformance._sse` (no network)."""
+"""Tests of the strict SSE parser, :mod:`conformance.exchange._sse` (no network)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from httpx_sse._decoders import SSEDecoder
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance._sse import (
+from conformance.exchange._sse import (
     DEFAULT_MAX_EVENTS,
     Comment,
     Event,

@@ -3,10 +3,10 @@ while it can still show something, the rest is counted, and the report says the 
 
 from __future__ import annotations
 
-from conformance._aggregate import Judged, Replay, Tally, aggregate
-from conformance._exchange import Exchange
-from conformance._results import CheckResult, Failure
-from conformance._scenarios import Probe
+from conformance.checks._results import CheckResult, Failure
+from conformance.exchange._exchange import Exchange
+from conformance.live._aggregate import Judged, Replay, Tally, aggregate
+from conformance.live._scenarios import Probe
 from conformance.report import Entry
 
 REPLAY = Replay("http://127.0.0.1:9/v1", None)

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance._profile import load_profile, profile_names
-from conformance._schemas import load_schema, schema_dir
-from conformance._strategies import declared_types, json_type
+from conformance.contract._profile import load_profile, profile_names
+from conformance.contract._schemas import load_schema, schema_dir
+from conformance.generate._strategies import declared_types, json_type
 
 TRACES = schema_dir() / "profiles" / "traces"
 SECTIONS = {"request": "request_schema", "response": "response_schema", "chunk": "chunk_schema"}

@@ -21,9 +21,9 @@ from starlette.routing import Mount
 from test_reference_router import KEY, PROBES, _send
 
 from conformance import load_profile, run_checks
-from conformance._client import Budget, Client
-from conformance._profile import DEFAULT_PROFILE
 from conformance.cli import main
+from conformance.contract._profile import DEFAULT_PROFILE
+from conformance.live._client import Budget, Client
 from conformance.reference import MODEL_ID, VARIANTS, create_app, serve_in_thread
 
 Url = Callable[[str], str]

@@ -12,9 +12,16 @@ from conformance.checks._registry import (
     check,
     run_checks,
 )
+from conformance.checks._results import CheckResult, Failure, Status
+from conformance.checks._tiers import judged_as, wrong_type_probe
 
 __all__ = [
     "REGISTRY",
+    "CheckResult",
+    "Failure",
+    "Status",
+    "judged_as",
+    "wrong_type_probe",
     "Check",
     "CheckFunction",
     "Refusal",

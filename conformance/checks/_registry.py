@@ -2,12 +2,12 @@
 
 A check is a plain function over one exchange and the profile it is judged by. It yields a
 :class:`Violation` for each way the exchange breaks its requirement (none when it holds) and
-raises :class:`~conformance._errors.NotApplicable` with a reason when it does not apply, which
+raises :class:`~conformance.base._errors.NotApplicable` with a reason when it does not apply, which
 includes having nothing to judge: a check passes only when it judged something. The runner
 calls every check whose kinds include the exchange's kind and collects all violations.
 
 A check also declares the features it judges (the names of
-:data:`~conformance._profile.FEATURES`), so that a feature the target refused cleanly skips
+:data:`~conformance.contract._profile.FEATURES`), so that a feature the target refused cleanly skips
 exactly that feature's checks (:class:`Refusal`), and may be the sole judge of a deliberately
 broken request (``sole_judge_of``), whose answer no other check then judges.
 """
@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
 
-from conformance._errors import ConfigError, NotApplicable
-from conformance._exchange import Exchange, Kind
-from conformance._intents import Intent
-from conformance._profile import FEATURES, Profile
-from conformance._requirements import Level, Requirement, requirement
-from conformance._results import CheckResult, Failure
+from conformance.base import ConfigError, Intent, NotApplicable
+from conformance.checks._results import CheckResult, Failure
+from conformance.contract import FEATURES, Level, Profile, Requirement, requirement
+from conformance.exchange import Exchange, Kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +165,10 @@ def check(
     """Register a check under a stable dotted ID; registering an ID twice is an error.
 
     ``judges_invalid_requests``: the check also judges the answer to a request that breaks the
-    request contract. ``feature``: the feature(s) of :data:`~conformance._profile.FEATURES` the
-    check judges, skipped when the target refused that feature. ``sole_judge_of``: an intent
-    whose answer this check alone judges. See :func:`run_checks` for all three.
+    request contract. ``feature``: the feature(s) of
+    :data:`~conformance.contract._profile.FEATURES` the check judges, skipped when the target
+    refused that feature. ``sole_judge_of``: an intent whose answer this check alone judges.
+    See :func:`run_checks` for all three.
     """
 
     def register(function: CheckFunction) -> CheckFunction:

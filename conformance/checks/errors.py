@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from conformance._errors import NotApplicable
-from conformance._exchange import NOT_JSON, Exchange
-from conformance._headers import retry_after_seconds
-from conformance._profile import Profile
-from conformance._schemas import SchemaError
-from conformance._tiers import only_ignorable
+from conformance.base import NotApplicable, retry_after_seconds
 from conformance.checks._registry import Violation, check
+from conformance.checks._tiers import only_ignorable
 from conformance.checks.response import declared_json, schema_violations
+from conformance.contract import Profile, SchemaError
+from conformance.exchange import NOT_JSON, Exchange
 
 
 def envelope_violations(exchange: Exchange, profile: Profile) -> Iterator[Violation]:

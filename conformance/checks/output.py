@@ -13,11 +13,11 @@ from typing import Any, Final
 import jsonschema
 import jsonschema_rs
 
-from conformance._errors import NotApplicable
-from conformance._exchange import Choice, Exchange
-from conformance._profile import Profile
+from conformance.base import NotApplicable
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import completion_tokens, requested_n
+from conformance.contract import Profile
+from conformance.exchange import Choice, Exchange
 
 
 def _response_format(exchange: Exchange) -> Mapping[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance._errors import NotApplicable
-from conformance._exchange import Exchange
-from conformance._profile import Profile
-from conformance._tiers import only_ignorable
+from conformance.base import NotApplicable
 from conformance.checks._registry import Violation, check
+from conformance.checks._tiers import only_ignorable
+from conformance.contract import Profile
+from conformance.exchange import Exchange
 
 
 @check(

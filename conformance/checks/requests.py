@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from conformance._errors import NotApplicable
-from conformance._exchange import NOT_JSON, Exchange
-from conformance._profile import FEATURES, Profile
+from conformance.base import NotApplicable
 from conformance.checks._registry import Violation, check
+from conformance.contract import FEATURES, Profile
+from conformance.exchange import NOT_JSON, Exchange
 
 #: Answers that say nothing about the request's values: throttling and credits (402, 408,
 #: 429, 503), access (401, 403) and routing (404: a model or path the target does not serve;

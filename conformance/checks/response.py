@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from conformance._errors import NotApplicable
-from conformance._exchange import NOT_JSON, Exchange
-from conformance._paths import under
-from conformance._profile import Profile
-from conformance._schemas import SchemaValidator
+from conformance.base import NotApplicable, under
 from conformance.checks._bounds import compliant_bytes
 from conformance.checks._registry import Violation, check
+from conformance.contract import Profile, SchemaValidator
+from conformance.exchange import NOT_JSON, Exchange
 
 _JSON_TYPES: Final = ("application/json",)
 

@@ -6,12 +6,12 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from conformance._errors import NotApplicable
-from conformance._exchange import Exchange, Payload, Transcript
-from conformance._profile import Profile
+from conformance.base import NotApplicable
 from conformance.checks._bounds import compliant_events
 from conformance.checks._registry import Violation, check
 from conformance.checks.response import schema_violations
+from conformance.contract import Profile
+from conformance.exchange import Exchange, Payload, Transcript
 
 # The option that raises each of the suite's size caps.
 _RAISED_BY: Final = {"bytes": "--max-body-bytes", "events": "--max-events"}

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from conformance._errors import NotApplicable
-from conformance._exchange import Exchange
-from conformance._profile import Profile
+from conformance.base import NotApplicable
 from conformance.checks._registry import Violation, check
+from conformance.contract import Profile
+from conformance.exchange import Exchange
 
 
 @check(

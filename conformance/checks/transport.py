@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance._errors import NotApplicable
-from conformance._exchange import Exchange, Kind
-from conformance._profile import Profile
+from conformance.base import NotApplicable
 from conformance.checks._registry import Violation, check
+from conformance.contract import Profile
+from conformance.exchange import Exchange, Kind
 
 _EVERY_KIND: tuple[Kind, ...] = ("completion", "stream", "error", "redirect", "no_answer")
 

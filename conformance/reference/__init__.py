@@ -9,7 +9,7 @@ checks can pass, and, through its faults, the proof that each of them can fail::
 Decisions a user can rely on:
 
 - **Model.** One model, ``reference-model``: a deterministic toy (see
-  :mod:`conformance.reference._model`): tokens are whitespace-led words, prompt tokens are the
+  :mod:`_model`): tokens are whitespace-led words, prompt tokens are the
   words of the messages, and the answer depends only on the messages, ``seed`` and the choice
   index (not the index at ``temperature: 0``).
 - **Key.** ``api_key`` (``--api-key``) makes ``Authorization: Bearer <key>`` required (401
@@ -24,7 +24,7 @@ Decisions a user can rely on:
   answer break off upstream after two tokens; other profiles ignore the header.
 - **Request ids.** Every answer carries ``x-request-id``: the caller's, or a new one.
 - **Profiles.** ``profile`` (``--profile``) makes the router answer as that page documents, at
-  the path it documents (see :mod:`conformance.reference._dialect`): the usage shape, error
+  the path it documents (see :mod:`_dialect`): the usage shape, error
   codes, ids, extension fields, reasoning returned apart, keep-alive comments, the usage chunk,
   stop sequences, and the request schema it validates against.
 - **Size.** Bodies above 1 MiB get 413.

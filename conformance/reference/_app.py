@@ -16,7 +16,7 @@ when it fails:
    error), before any stream starts, so a broken stream request gets a JSON 400;
 5. the model (404, code ``model_not_found``), then what the router cannot do (400).
 
-Every answer is rendered in the profile's dialect (:mod:`conformance.reference._dialect`): the
+Every answer is rendered in the profile's dialect (:mod:`_dialect`): the
 usage shape, the error's code, ids, extension fields, reasoning returned apart, keep-alive
 comments and the mid-stream error form. ``X-Reference-Choice-Error`` makes the first choice of
 a non-streamed answer break off upstream, under a profile whose page documents that.
@@ -43,9 +43,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from conformance._errors import ConfigError
-from conformance._profile import DEFAULT_PROFILE, Profile, load_profile
-from conformance._schemas import SchemaError
+from conformance.base import ConfigError
+from conformance.contract import DEFAULT_PROFILE, Profile, SchemaError, load_profile
 from conformance.reference import _connections as connections
 from conformance.reference._dialect import KEEPALIVE, Dialect
 from conformance.reference._faults import ErrorReply, FaultSet, Turn

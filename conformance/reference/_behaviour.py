@@ -17,8 +17,8 @@ The router calls the stages in this order:
 ``media_type``   the Content-Type of every answer
 ``lists``        ``GET`` on the endpoint lists the stored completions
 
-A fault (:mod:`conformance.reference._faults`) adds the checks it trips; a legal variant
-(:mod:`conformance.reference._variants`) the public source that makes it legal.
+A fault (:mod:`_faults`) adds the checks it trips; a legal variant
+(:mod:`_variants`) the public source that makes it legal.
 :class:`Behaviours` applies a selection in order.
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
-from conformance._profile import Profile
+from conformance.contract import Profile
 from conformance.reference._hooks import (
     Arrival,
     BodyHook,

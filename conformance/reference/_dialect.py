@@ -1,7 +1,7 @@
 """What the router's profile changes in OpenAI's wire shapes: the emulation of one vendor's page.
 
 ``conformance serve --profile P`` answers as page P documents. :class:`Dialect` reads from the
-profile everything that shows on the wire, so :mod:`conformance.reference._wire` renders one
+profile everything that shows on the wire, so :mod:`_wire` renders one
 answer in any profile's shapes:
 
 - the **usage** object: OpenAI's prompt/completion counts, or seed 004's input/output counts
@@ -28,8 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from conformance._profile import ErrorCode, MidStreamError, Profile
-from conformance._schemas import load_schema
+from conformance.contract import ErrorCode, MidStreamError, Profile, load_schema
 
 __all__ = ["KEEPALIVE", "Dialect"]
 

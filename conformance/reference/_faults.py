@@ -1,11 +1,11 @@
 """The catalogue of faults: each one realistic deviation of a real server, on request.
 
-A :class:`Fault` is a :class:`~conformance.reference._behaviour.Behaviour` (a name, a one-line
+A :class:`Fault` is a :class:`_behaviour.Behaviour` (a name, a one-line
 description, hooks at the stage where the deviation lives) with the checks it trips and, for
 most, the public bug report of a real server that shows it (``evidence``).
 
 :class:`FaultSet` applies a selection of faults and legal variants
-(:mod:`conformance.reference._variants`): variants first, then faults, each in catalogue order.
+(:mod:`_variants`): variants first, then faults, each in catalogue order.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass
 from typing import Final
 
-from conformance._errors import ConfigError
+from conformance.base import ConfigError
 from conformance.reference import _hooks as hook
 from conformance.reference import _requests as request
 from conformance.reference._behaviour import Behaviour, Behaviours

@@ -1,5 +1,5 @@
 """Hooks on a stream that the contract allows: how events are framed, and chunks a client must
-tolerate (used by the legal variants, :mod:`conformance.reference._variants`).
+tolerate (used by the legal variants, :mod:`_variants`).
 
 The framing hooks rewrite the bytes of each SSE event (``data: <payload>`` and a blank line) in a
 form the WHATWG event-stream grammar gives the same meaning.
@@ -19,7 +19,7 @@ COMMENT: Final = b": keep-alive\n\n"
 
 
 def _payload(frame: bytes) -> str | None:
-    """The data of a frame as :func:`conformance.reference._wire.frame` writes it."""
+    """The data of a frame as :func:`_wire.frame` writes it."""
     text = frame.decode()
     if text.startswith("data: ") and text.endswith("\n\n") and "\n" not in text[:-2]:
         return text[len("data: ") : -2]

@@ -1,6 +1,6 @@
 """The deviations themselves: the small functions the hooks of faults and variants are made of.
 
-Each works on one stage of an answer (see :mod:`conformance.reference._behaviour`): the request's
+Each works on one stage of an answer (see :mod:`_behaviour`): the request's
 number, its body before validation, the valid request as it arrives (:class:`Arrival`), the
 request as read (:class:`Params`), the model's :class:`Completion`, the chat.completion body, the
 list of stream events, the encoded frames, or an :class:`ErrorReply`. Event hooks change the
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from conformance._profile import Profile
+from conformance.contract import Profile
 from conformance.reference._model import (
     Completion,
     Output,

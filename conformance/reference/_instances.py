@@ -20,7 +20,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from conformance._errors import ConfigError
+from conformance.base import ConfigError
 
 __all__ = ["WORDS", "instance"]
 

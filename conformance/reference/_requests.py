@@ -1,7 +1,7 @@
 """Hooks before the model: which requests are dropped, how a body is read, which valid requests
 are refused all the same, and how an error answer is changed.
 
-Used by faults and legal variants alike (see :mod:`conformance.reference._behaviour`).
+Used by faults and legal variants alike (see :mod:`_behaviour`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from conformance._profile import Profile
-from conformance._schemas import load_schema
+from conformance.contract import Profile, load_schema
 from conformance.reference._hooks import Arrival, DropHook, ErrorHook, ErrorReply, RefuseHook
 from conformance.reference._model import MODEL_ID
 

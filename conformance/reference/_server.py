@@ -13,8 +13,8 @@ from typing import Any, Final
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from conformance._errors import ConfigError, ConformanceError
-from conformance._profile import DEFAULT_PROFILE
+from conformance.base import ConfigError, ConformanceError
+from conformance.contract import DEFAULT_PROFILE
 from conformance.reference._app import create_app, route_prefix
 from conformance.reference._connections import tracked
 

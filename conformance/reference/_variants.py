@@ -1,6 +1,6 @@
 """The catalogue of legal variants: behaviours the contract allows that real servers show.
 
-A :class:`Variant` is a :class:`~conformance.reference._behaviour.Behaviour` with the public
+A :class:`Variant` is a :class:`_behaviour.Behaviour` with the public
 source that makes it legal (``evidence``) and, where it is legal only under one profile, that
 profile. The router serves any of them on request (``conformance serve --variant V``); each is
 proof that the checks accept a behaviour the contract allows: served under its profile, no

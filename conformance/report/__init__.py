@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance._errors import ConfigError
+from conformance.base import ConfigError
 from conformance.report._json import as_json_document, render_json
 from conformance.report._junit import render_junit
 from conformance.report._markdown import render_markdown

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conformance._requirements import Level
-from conformance._results import Status
+from conformance.checks import Status
+from conformance.contract import Level
 
 REPORT_VERSION = 1
 

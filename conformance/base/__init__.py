@@ -1,0 +1,44 @@
+"""The base layer: what every other layer may use and that uses nothing of the package.
+
+The tool's errors, JSON paths, the caps of one exchange, header parsing, bounded decompression
+and the names of the deliberately broken requests.
+"""
+
+from __future__ import annotations
+
+from conformance.base._decode import BadEncoding, decoded
+from conformance.base._errors import (
+    BudgetExhausted,
+    ConfigError,
+    ConformanceError,
+    DeadlineReached,
+    Interrupted,
+    NotApplicable,
+    TargetUnreachable,
+)
+from conformance.base._headers import media_type, retry_after_seconds
+from conformance.base._intents import INTENTS, Intent
+from conformance.base._limits import DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_EVENTS, Limits
+from conformance.base._paths import jpath, under
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "INTENTS",
+    "MAX_BODY_BYTES",
+    "MAX_EVENTS",
+    "BadEncoding",
+    "BudgetExhausted",
+    "ConfigError",
+    "ConformanceError",
+    "DeadlineReached",
+    "Intent",
+    "Interrupted",
+    "Limits",
+    "NotApplicable",
+    "TargetUnreachable",
+    "decoded",
+    "jpath",
+    "media_type",
+    "retry_after_seconds",
+    "under",
+]

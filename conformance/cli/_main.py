@@ -1,0 +1,250 @@
+"""The ``conformance`` command: thin wrappers that parse options, run, and map to exit codes.
+
+Exit codes: 0 conformant (no MUST failure); 1 not conformant; 2 usage or configuration error;
+3 the run could not be completed.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from conformance.base import ConfigError, ConformanceError
+from conformance.checks import REGISTRY
+from conformance.cli._cap_options import limits, size_caps
+from conformance.cli._cli_run import (
+    EXIT_CONFIG,
+    EXIT_INCOMPLETE,
+    EXIT_NOT_CONFORMANT,
+    report_targets,
+    run_command,
+)
+from conformance.contract import DEFAULT_PROFILE, load_profile, profile_names, requirements
+from conformance.live import describe, summary, validation_report
+from conformance.live import validate as run_validation
+from conformance.report import RENDERERS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _clean_errors(command: F) -> F:
+    """Turn the tool's own errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_CONFIG) from None
+        except ConformanceError as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_INCOMPLETE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chat-conformance", prog_name="conformance")
+def main() -> None:
+    """Conformance suite for OpenAI-compatible chat-completions endpoints."""
+
+
+@main.command("checks")
+def list_checks() -> None:
+    """List every check with its level and the requirement it verifies."""
+    width = max(len(check_id) for check_id in REGISTRY)
+    for check in sorted(REGISTRY.values(), key=lambda c: c.id):
+        click.echo(
+            f"{check.id:<{width}}  {check.level:<6}  {check.requirement.id:<12}  {check.summary}"
+        )
+
+
+@main.command("explain")
+@click.argument("identifier")
+@_clean_errors
+def explain(identifier: str) -> None:
+    """Print a check or a requirement with its statement and sources."""
+    catalogue = requirements()
+    if identifier in REGISTRY:
+        check = REGISTRY[identifier]
+        kinds = ", ".join(sorted(check.kinds))
+        click.echo(f"{check.id}  ({check.level})\n  {check.summary}\n  applies to: {kinds}\n")
+        requirement = check.requirement
+    elif identifier in catalogue:
+        requirement = catalogue[identifier]
+    else:
+        raise ConfigError(
+            f"no check or requirement is called {identifier!r}; see `conformance checks`"
+        )
+    click.echo(f"{requirement.id}  {requirement.level}")
+    click.echo(click.wrap_text(requirement.statement, initial_indent="  ", subsequent_indent="  "))
+    click.echo("  sources:")
+    for source in requirement.sources:
+        click.echo(
+            f"    - {source.document}: {source.clause}"
+            + (f"\n      {source.url}" if source.url else "")
+        )
+    verifiers = sorted(c.id for c in REGISTRY.values() if c.requirement.id == requirement.id)
+    click.echo(f"  verified by: {', '.join(verifiers) or 'no check yet'}")
+
+
+@main.command("profiles")
+@_clean_errors
+def list_profiles() -> None:
+    """List the shipped profiles: id, title, and the endpoint its page documents."""
+    for name in profile_names():
+        profile = load_profile(name)
+        click.echo(f"{profile.id:<18}  {profile.title}")
+        click.echo(f"{'':<18}  {profile.base_url}/chat/completions  (source: {profile.source})")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--profile",
+    default=None,
+    help="Profile id or YAML path (default: the fixture's own, else openai-compatible).",
+)
+@size_caps
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT:PATH",
+    help="json, junit or markdown, as `run` writes them; repeatable.",
+)
+@_clean_errors
+def validate(
+    files: tuple[Path, ...],
+    profile: str | None,
+    max_body_bytes: int,
+    max_events: int,
+    reports: tuple[str, ...],
+) -> None:
+    """Judge recorded exchanges: fixture files (YAML/JSON) or raw event-stream files."""
+    outputs = report_targets(reports)
+    for path in files:
+        if not path.exists():
+            raise ConfigError(f"no such file or folder: {path}")
+    started = time.monotonic()
+    verdicts = run_validation(files, profile, limits(max_body_bytes, max_events))
+    if not verdicts:
+        raise ConfigError("no file to validate")
+    for verdict in verdicts:
+        for line in describe(verdict):
+            click.echo(line)
+    click.echo("\n" + summary(verdicts))
+    if outputs:
+        report = validation_report(verdicts, files, profile, time.monotonic() - started)
+        for kind, target in outputs:
+            try:
+                target.write_text(RENDERERS[kind](report), encoding="utf-8")
+            except OSError as error:  # checked before judging; the disk may still say no
+                raise ConfigError(f"cannot write {target}: {error.strerror}") from None
+    if any(v.must_failed for v in verdicts):
+        raise SystemExit(EXIT_NOT_CONFORMANT)
+    if any(r.status == "error" for v in verdicts for r in v.results):
+        raise SystemExit(EXIT_INCOMPLETE)
+
+
+@main.command("serve")
+@click.option(
+    "--profile",
+    default=None,
+    help=f"Profile id or YAML path (default: the one the variants are legal under, else "
+    f"{DEFAULT_PROFILE}).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0: any free port.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="Misbehave in this way (repeatable); see `conformance faults`.",
+)
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME",
+    help="Show this legal variant (repeatable, with faults too); see `conformance variants`.",
+)
+@click.option(
+    "--api-key",
+    default=None,
+    metavar="KEY",
+    help="Require 'Authorization: Bearer KEY' (default: any key or none is accepted).",
+)
+@_clean_errors
+def serve(
+    profile: str | None,
+    host: str,
+    port: int,
+    faults: tuple[str, ...],
+    variants: tuple[str, ...],
+    api_key: str | None,
+) -> None:
+    """Run the reference router for model reference-model (compliant unless --fault is given)."""
+    from conformance.reference import VARIANTS, run_server  # the server stack, only for serve
+
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        raise ConfigError(
+            f"unknown variant(s) {', '.join(unknown)}; see `conformance variants` for the list"
+        )
+    legal_under = {p for name in variants if (p := VARIANTS[name].profile) is not None}
+    if profile is None:
+        profile = legal_under.pop() if len(legal_under) == 1 else DEFAULT_PROFILE
+    for name in variants:
+        wanted = VARIANTS[name].profile
+        if wanted is not None and wanted != profile:
+            click.echo(f"note: variant {name} is legal under profile {wanted} only", err=True)
+    run_server(
+        host=host,
+        port=port,
+        faults=faults,
+        variants=variants,
+        api_key=api_key,
+        profile=profile,
+        announce=click.echo,
+    )
+
+
+@main.command("faults")
+def list_faults() -> None:
+    """List the reference router's faults, each with the checks it trips and where it was seen."""
+    from conformance.reference import FAULTS
+
+    width = max(len(name) for name in FAULTS)
+    for fault in FAULTS.values():
+        click.echo(f"{fault.name:<{width}}  {fault.description}  [{', '.join(fault.trips)}]")
+        if fault.evidence:
+            click.echo(f"{'':<{width}}    seen: {fault.evidence}")
+
+
+@main.command("variants")
+def list_variants() -> None:
+    """List the reference router's legal variants, each with the source that makes it legal."""
+    from conformance.reference import VARIANTS
+
+    width = max(len(name) for name in VARIANTS)
+    for variant in VARIANTS.values():
+        under = f"  [profile: {variant.profile}]" if variant.profile else ""
+        click.echo(f"{variant.name:<{width}}  {variant.description}{under}")
+        click.echo(f"{'':<{width}}    legal: {variant.evidence}")
+
+
+main.add_command(run_command)

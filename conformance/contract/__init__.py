@@ -1,0 +1,42 @@
+"""The contract as data: JSON Schemas and their validators, profiles and their composition, the
+cross-field rules JSON Schema cannot state, the requirement catalogue, and the formats of the
+files users give."""
+
+from __future__ import annotations
+
+from conformance.contract._cross_field import OFFERED_TOOL, named_tools, offered_tools
+from conformance.contract._formats import FIXTURE_FORMAT, check_format
+from conformance.contract._profile import (
+    DEFAULT_PROFILE,
+    FEATURES,
+    ErrorCode,
+    MidStreamError,
+    Profile,
+    load_profile,
+    profile_names,
+)
+from conformance.contract._requirements import Level, Requirement, requirement, requirements
+from conformance.contract._schemas import SchemaError, SchemaValidator, load_schema, validator
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "FEATURES",
+    "FIXTURE_FORMAT",
+    "OFFERED_TOOL",
+    "ErrorCode",
+    "Level",
+    "MidStreamError",
+    "Profile",
+    "Requirement",
+    "SchemaError",
+    "SchemaValidator",
+    "check_format",
+    "load_profile",
+    "load_schema",
+    "named_tools",
+    "offered_tools",
+    "profile_names",
+    "requirement",
+    "requirements",
+    "validator",
+]

@@ -1,0 +1,409 @@
+"""Hypothesis strategies for chat-completions requests, built from the profile's request schema.
+
+* :func:`valid_requests`: requests the schema accepts, cheap by construction (one to three short
+  messages, a token cap of at most :data:`TOKEN_CAP`, at most :data:`CHOICES_CAP` choices, a few
+  optional parameters), each parameter drawn from its own property schema by
+  :class:`_strategies.SchemaCompiler`.
+* :func:`invalid_requests`: a valid request with exactly one constraint broken, as an
+  :class:`InvalidRequest` naming the JSON path of the broken field and the rule it breaks.
+  :func:`mutations` lists every mutation as data, derived from the schema: each type, numeric
+  bound (just past it: ``max + 1``/``min - 1`` for integers, ``± 0.5`` for numbers, the bound
+  itself when exclusive), length, pattern, item count, enum, const and required property reachable
+  from a top-level property (through ``$ref``s to shared definitions, except into a discriminated
+  object and back up a recursion); for each top-level array of a
+  discriminated object (``messages``, ``tools``), an unknown and a missing discriminator and each
+  kind's required properties; and both ways to break each top-level ``if``/``then`` rule.
+
+Where a violation is reported. An :class:`InvalidRequest` names ``field``, the path of the broken
+value (where it would be, when the mutation removed it), and ``reported_at``, where a schema
+validator reports the violation first: the field itself; the field's parent object when the field
+is absent (a ``required`` error belongs to the object that lacks the key); or the nearest
+enclosing ``oneOf``/``anyOf`` value, because a union fails as a whole (``$.response_format`` for
+an unknown ``$.response_format.type``). The property tests assert that the first explained error is
+:func:`within` ``reported_at`` and some explained error is within the field (or its parent).
+
+Policy is data: :data:`PARAMETERS` (top-level, by name) and :data:`NESTED` (schema locations) say
+what valid requests leave out or cap, and why; the schema stays the judge of validity.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn, SearchStrategy
+
+from conformance.contract import Profile, SchemaValidator, validator
+from conformance.generate._mutations import Draw, InvalidRequest, Mutation, MutationBuilder, within
+from conformance.generate._strategies import (
+    SchemaCompiler,
+    Tweak,
+    small_json_schemas,
+)
+
+__all__ = [
+    "CHOICES_CAP",
+    "CONVERSATIONS",
+    "InvalidRequest",
+    "MAX_REQUEST_BYTES",
+    "Mutation",
+    "NESTED",
+    "PARAMETERS",
+    "TOKEN_CAP",
+    "drawn_parameters",
+    "invalid_requests",
+    "mutations",
+    "valid_requests",
+    "within",
+]
+
+#: Every valid request caps its completion at this many tokens (the spend of one request).
+TOKEN_CAP: Final = 16
+#: Valid requests ask for at most this many choices (each one is billed).
+CHOICES_CAP: Final = 2
+#: At most this many optional parameters per valid request (beyond model, messages, token cap).
+_MAX_OPTIONAL: Final = 4
+#: A guard, not the means: requests are small by construction (about 300 bytes on average, rarely
+#: above 1 KB); the few drawn larger than this are rejected.
+MAX_REQUEST_BYTES: Final = 1500
+
+_TOKEN_CAP_WHY: Final = "the completion is billed: a small cap keeps every request to a few tokens"
+
+#: Top-level parameters, by name: what valid requests draw, leave out (``skip``) or cap, and why.
+#: Invalid requests break every parameter's constraints, these included: a broken request must be
+#: refused before it costs anything.
+PARAMETERS: Final[Mapping[str, Tweak]] = {
+    "max_tokens": Tweak(maximum=TOKEN_CAP, no_null=True, why=_TOKEN_CAP_WHY),
+    "max_completion_tokens": Tweak(maximum=TOKEN_CAP, no_null=True, why=_TOKEN_CAP_WHY),
+    "n": Tweak(maximum=CHOICES_CAP, why="every choice is billed"),
+    "tools": Tweak(
+        min_items=1,
+        max_items=2,
+        why="each tool's schema is prompt tokens; OpenAI refuses an empty tools array",
+    ),
+    "audio": Tweak(skip=True, why="audio output costs audio tokens and is not a chat-text feature"),
+    "modalities": Tweak(skip=True, why="only meaningful with audio output (see audio)"),
+    "prediction": Tweak(skip=True, why="Predicted Outputs bill rejected prediction tokens"),
+    "web_search_options": Tweak(skip=True, why="web search is billed per call, search models only"),
+    "store": Tweak(skip=True, why="stores the completion on the provider's side"),
+    "metadata": Tweak(skip=True, why="only used with store"),
+    "service_tier": Tweak(skip=True, why="changes the billing tier (flex, scale, priority)"),
+    "moderation": Tweak(skip=True, why="runs a (billed) moderation model named by the provider"),
+    "prompt_cache_retention": Tweak(skip=True, why="provider-side caching policy, model-specific"),
+    "prompt_cache_options": Tweak(skip=True, why="provider-side caching policy, 2026 models only"),
+    "logit_bias": Tweak(
+        skip=True,
+        why="token ids are tokenizer-specific: a valid id for one model is out of range "
+        "for another, and OpenAI refuses it with 400",
+    ),
+    "functions": Tweak(skip=True, why="deprecated in favour of tools, which are generated"),
+    "function_call": Tweak(skip=True, why="deprecated in favour of tool_choice"),
+}
+
+_BASE_FILE: Final = "request.json#"
+_BASE: Final = f"{_BASE_FILE}/$defs"
+
+#: Schema locations below the top level (in the base contract, ``request.json``): what valid
+#: requests draw there, and why.
+NESTED: Final[Mapping[str, Tweak]] = {
+    f"{_BASE}/tool": Tweak(
+        only=("function",), why="custom (free-form) tools are a GPT-5 feature few servers offer"
+    ),
+    f"{_BASE}/user_part": Tweak(
+        only=("text",), why="image, audio and file parts cost input tokens and are not chat text"
+    ),
+    f"{_BASE}/assistant_part": Tweak(
+        only=("text",), why="a refusal part is what a model says, not something to send"
+    ),
+    f"{_BASE}/text_content": Tweak(
+        prose=True, max_items=2, why="message text is a short sentence or two"
+    ),
+    f"{_BASE}/text_part/properties/text": Tweak(prose=True, why="message text is a short sentence"),
+    f"{_BASE}/user_message/properties/content": Tweak(
+        prose=True, max_items=2, why="message text is a short sentence or two"
+    ),
+    f"{_BASE}/assistant_message/properties/content": Tweak(
+        always=True,
+        no_null=True,
+        prose=True,
+        max_items=2,
+        why="OpenAI requires an assistant message's content unless it carries tool calls",
+    ),
+    f"{_BASE}/assistant_message/properties/tool_calls": Tweak(
+        skip=True, why="tool calls must be answered by tool messages the conversations do not build"
+    ),
+    f"{_BASE}/assistant_message/properties/audio": Tweak(
+        skip=True, why="refers to an earlier audio response by an id that does not exist"
+    ),
+    f"{_BASE}/assistant_message/properties/function_call": Tweak(skip=True, why="deprecated"),
+    f"{_BASE}/assistant_message/properties/refusal": Tweak(
+        skip=True, why="a refusal is what a model says, not something to send"
+    ),
+    f"{_BASE}/text_part/properties/prompt_cache_breakpoint": Tweak(
+        skip=True, why="provider-side caching policy, 2026 models only"
+    ),
+    f"{_BASE}/function_parameters": Tweak(
+        value=small_json_schemas(), why="a JSON Schema is a value here; draw a small strict one"
+    ),
+    f"{_BASE}/response_format_json_schema/properties/json_schema/properties/schema": Tweak(
+        always=True, value=small_json_schemas(), why="structured output needs a (small) schema"
+    ),
+    f"{_BASE}/response_format_json_schema/properties/json_schema/properties/strict": Tweak(
+        always=True, value=st.just(True), why="strict structured output is the case worth testing"
+    ),
+}
+
+#: The token caps; every valid request sets exactly one of those the schema has.
+_TOKEN_LIMITS: Final = ("max_completion_tokens", "max_tokens")
+#: Sent only beside tools: OpenAI refuses them without tools (a rule the schema does not state).
+_WITH_TOOLS: Final = ("tool_choice", "parallel_tool_calls")
+#: Conversation shapes, roles in order: instructions first, the user last. Shapes naming a role
+#: the schema's role enum lacks are dropped.
+CONVERSATIONS: Final = (
+    ("user",),
+    ("system", "user"),
+    ("developer", "user"),
+    ("user", "assistant", "user"),
+)
+#: OpenAI's JSON mode: with this response_format type, the messages must mention "JSON".
+_JSON_MODE: Final = "json_object"
+
+
+def valid_requests(
+    profile: Profile, *, model: str, stream: bool | None = None, exclude: Sequence[str] = ()
+) -> SearchStrategy[dict[str, Any]]:
+    """Requests the profile's request schema accepts, small and cheap by construction.
+
+    ``stream`` True or False fixes streaming (False: ``stream`` absent, false or null); None
+    draws it. ``exclude`` names more top-level parameters to leave out (e.g. ones the target
+    refused as unsupported).
+    """
+    return _plan(profile.request_schema).valid(model, stream, frozenset(exclude))
+
+
+def invalid_requests(
+    profile: Profile, *, model: str, exclude: Collection[str] = frozenset()
+) -> SearchStrategy[InvalidRequest]:
+    """Valid requests with one constraint broken, each naming the field and the rule.
+
+    ``exclude`` names top-level parameters never broken, nor sent (e.g. ones the target ignores):
+    a mutation that sets, removes or relies on one of them is not drawn.
+    """
+    plan = _plan(profile.request_schema)
+    left_out = frozenset(exclude)
+    base = plan.valid(model, None, left_out)
+    allowed = [m for m in plan.mutations if not m.parameters & left_out]
+    if not allowed:
+        return st.nothing()
+    every = st.sampled_from(allowed)
+
+    @st.composite
+    def broken(draw: DrawFn) -> InvalidRequest:
+        return draw(every).apply(draw(base), draw)
+
+    return broken()
+
+
+def mutations(profile: Profile) -> list[Mutation]:
+    """Every mutation :func:`invalid_requests` draws from, in schema order."""
+    return list(_plan(profile.request_schema).mutations)
+
+
+def drawn_parameters(profile: Profile) -> tuple[str, ...]:
+    """The top-level parameters valid requests may carry (the others are in :data:`PARAMETERS`
+    with ``skip``)."""
+    return _plan(profile.request_schema).drawn
+
+
+@functools.cache
+def _plan(request_ref: str) -> _Plan:
+    return _Plan(request_ref)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A top-level ``if``/``then``: when ``subject`` matches ``when``, ``needs`` must match
+    ``then`` (and be present)."""
+
+    subject: str
+    needs: str
+    when: SchemaValidator
+    then: SchemaValidator
+
+
+class _Plan:
+    """Everything derived once from one request schema."""
+
+    def __init__(self, request_ref: str) -> None:
+        self.root = request_ref if "#" in request_ref else f"{request_ref}#"
+        self.validator = validator(request_ref)
+        tweaks = {self.prop(name): tweak for name, tweak in PARAMETERS.items()}
+        # A profile's request schema is the base document with its overlay applied, with the
+        # base's $defs layout (see conformance.contract._compose): the nested policy applies
+        # there too.
+        document = self.root.split("#", 1)[0]
+        nested = {key.replace(_BASE_FILE, f"{document}#", 1): t for key, t in NESTED.items()}
+        self.compiler = SchemaCompiler({**nested, **tweaks})
+        schema = self.compiler.schema(self.root)
+        self.properties: tuple[str, ...] = tuple(schema.get("properties", {}))
+        self.required: tuple[str, ...] = tuple(schema.get("required", ()))
+        self.rules = self._rules(schema)
+        self.token_limits = tuple(n for n in _TOKEN_LIMITS if n in self.properties)
+        hand_built = {"model", "messages", "tools", "stream", *_TOKEN_LIMITS, *_WITH_TOOLS}
+        self.drawn = tuple(n for n in self.properties if not self.compiler.tweak(self.prop(n)).skip)
+        self.optional = tuple(n for n in self.drawn if n not in hand_built)
+        self.conversation = self._conversation()
+        self.mutations = MutationBuilder(self).mutations
+
+    def prop(self, name: str) -> str:
+        return f"{self.root}/properties/{name}"
+
+    @staticmethod
+    def validator_at(ref: str) -> SchemaValidator:
+        return validator(ref)
+
+    # -- valid requests ------------------------------------------------------------------------
+
+    def _rules(self, schema: Mapping[str, Any]) -> tuple[_Rule, ...]:
+        rules = []
+        for i, entry in enumerate(schema.get("allOf", ())):
+            condition, then = entry.get("if", {}), entry.get("then", {})
+            subjects, needs = condition.get("required", []), then.get("required", [])
+            if len(subjects) != 1 or len(needs) != 1 or "else" in entry:
+                continue  # another shape: the final is_valid filter enforces it
+            subject, need = subjects[0], needs[0]
+            if subject not in condition.get("properties", {}) or need not in then.get(
+                "properties", {}
+            ):
+                continue
+            rules.append(
+                _Rule(
+                    subject,
+                    need,
+                    validator(f"{self.root}/allOf/{i}/if/properties/{subject}"),
+                    validator(f"{self.root}/allOf/{i}/then/properties/{need}"),
+                )
+            )
+        return tuple(rules)
+
+    def _conversation(self) -> SearchStrategy[list[dict[str, Any]]]:
+        items = f"{self.prop('messages')}/items"
+        found = self.compiler.discriminated(items)
+        if found is None:
+            return self.compiler.compile(self.prop("messages"))
+        shapes = [s for s in CONVERSATIONS if all(role in found.kinds for role in s)]
+        if not shapes:
+            shapes = [(found.kinds[0],)]
+        return st.one_of(
+            [
+                st.tuples(*(self.compiler.branch(items, role) for role in shape)).map(list)
+                for shape in shapes
+            ]
+        )
+
+    def valid(
+        self, model: str, stream: bool | None, exclude: frozenset[str]
+    ) -> SearchStrategy[dict[str, Any]]:
+        optional = [n for n in self.optional if n not in exclude]
+        if stream is None and "stream" in self.drawn and "stream" not in exclude:
+            optional.append("stream")
+        if "tools" in self.drawn and "tools" not in exclude:
+            optional.append("tools")
+        chosen = (
+            st.lists(st.sampled_from(optional), max_size=_MAX_OPTIONAL, unique=True)
+            if optional
+            else st.just([])
+        )
+        caps = [n for n in self.token_limits if n not in exclude]
+        with_tools = [n for n in _WITH_TOOLS if n in self.drawn and n not in exclude]
+        unavailable = frozenset(exclude | (set(self.properties) - set(self.drawn)))
+        compile_ = self.compiler.compile
+
+        @st.composite
+        def request(draw: DrawFn) -> dict[str, Any]:
+            built: dict[str, Any] = {"model": model, "messages": draw(self.conversation)}
+            if caps:
+                cap = draw(st.sampled_from(caps))
+                built[cap] = draw(compile_(self.prop(cap)))
+            for name in draw(chosen):
+                built[name] = draw(compile_(self.prop(name)))
+            if "tools" in built:
+                self._tool_companions(built, with_tools, draw)
+            if stream is True:
+                built["stream"] = True
+            elif stream is False and draw(st.booleans()):
+                built["stream"] = draw(
+                    compile_(self.prop("stream")).filter(lambda v: v is not True)
+                )
+            fixed = frozenset({"stream"}) if stream is not None else frozenset()
+            self.fix(built, draw, protected=unavailable | fixed, drop=True)
+            _mention_json(built)
+            return built
+
+        return request().filter(
+            lambda built: (
+                self.validator.is_valid(built)
+                and len(json.dumps(built).encode()) <= MAX_REQUEST_BYTES
+            )
+        )
+
+    def _tool_companions(self, built: dict[str, Any], names: Sequence[str], draw: Draw) -> None:
+        tools, seen = [], set()
+        for tool in built["tools"]:
+            name = tool.get("function", {}).get("name") if isinstance(tool, dict) else None
+            if name not in seen:
+                seen.add(name)
+                tools.append(tool)
+        built["tools"] = tools
+        named = sorted(n for n in seen if isinstance(n, str))
+        for companion in names:
+            if not draw(st.booleans()):
+                continue
+            if companion == "tool_choice":
+                modes = self.compiler.compile(self.prop(companion), ["string"])
+                forced = st.sampled_from(named).map(
+                    lambda n: {"type": "function", "function": {"name": n}}
+                )
+                built[companion] = draw(st.one_of(modes, forced) if named else modes)
+            else:
+                built[companion] = draw(self.compiler.compile(self.prop(companion)))
+
+    def fix(
+        self, request: dict[str, Any], draw: Draw, *, protected: frozenset[str], drop: bool
+    ) -> None:
+        """Satisfy the top-level if/then rules: set what a present subject needs, or (``drop``)
+        remove the subject when what it needs is protected."""
+        for rule in self.rules:
+            if rule.subject not in request or not rule.when.is_valid(request[rule.subject]):
+                continue
+            if rule.needs in request and rule.then.is_valid(request[rule.needs]):
+                continue
+            if rule.needs in protected:
+                if drop:
+                    del request[rule.subject]
+                continue
+            need = self.compiler.compile(self.prop(rule.needs)).filter(rule.then.is_valid)
+            request[rule.needs] = draw(need)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _mention_json(request: dict[str, Any]) -> None:
+    """OpenAI refuses JSON mode unless the messages mention JSON: add the word if missing."""
+    response_format = request.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") != _JSON_MODE:
+        return
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages or "json" in json.dumps(messages).lower():
+        return
+    last = messages[-1]
+    content = last.get("content") if isinstance(last, dict) else None
+    if isinstance(content, str):
+        last["content"] = f"{content} Answer in JSON."
+    elif isinstance(content, list) and content and isinstance(content[-1], dict):
+        part = content[-1]
+        if isinstance(part.get("text"), str):
+            part["text"] = f"{part['text']} Answer in JSON."

@@ -1,0 +1,60 @@
+"""Talking to a target and judging what it answered: the client, the scenarios, the runner, its
+progress events and reproduction commands, and the offline judging of recorded exchanges, both
+ending in one result model (:class:`conformance.report.RunReport`).
+
+The names load on first use: ``conformance validate`` needs neither the runner nor hypothesis.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.live._client import Budget
+    from conformance.live._progress import Event, Judgement, Note, Progress
+    from conformance.live._run import RunOptions, run
+    from conformance.live._scenarios import Probe, Scenario, ask
+    from conformance.live._validate import describe, summary, validate, validation_report
+
+#: Where each public name lives.
+_HOMES = {
+    "Budget": "_client",
+    "Event": "_progress",
+    "Judgement": "_progress",
+    "Note": "_progress",
+    "Progress": "_progress",
+    "RunOptions": "_run",
+    "run": "_run",
+    "Probe": "_scenarios",
+    "Scenario": "_scenarios",
+    "ask": "_scenarios",
+    "describe": "_validate",
+    "summary": "_validate",
+    "validate": "_validate",
+    "validation_report": "_validate",
+}
+
+__all__ = [
+    "Budget",
+    "Event",
+    "Judgement",
+    "Note",
+    "Probe",
+    "Progress",
+    "RunOptions",
+    "Scenario",
+    "ask",
+    "describe",
+    "run",
+    "summary",
+    "validate",
+    "validation_report",
+]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)
