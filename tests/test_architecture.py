@@ -35,11 +35,6 @@ ALLOWED: Final = {
     "live": {"base", "contract", "exchange", "checks", "generate", "report"},
     "cli": set(LAYERS),
 }
-#: Arrows that close a cycle today (ARCHITECTURE.md, "Known debt"); nothing may join them.
-KNOWN_CYCLE_ARROWS: Final = {
-    ("conformance.generate._mutations", "conformance.generate._generate"),
-    ("conformance.contract._schemas", "conformance.contract._cross_field"),
-}
 
 
 def _module(path: Path) -> str:
@@ -123,15 +118,8 @@ def _cycle_arrows(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
     }
 
 
-def test_no_import_cycle_beyond_the_known_debt() -> None:
-    arrows = _cycle_arrows(_graph())
-    closing = {arrow for arrow in arrows if arrow in KNOWN_CYCLE_ARROWS}
-    assert closing <= KNOWN_CYCLE_ARROWS
-    # Every other arrow on a cycle belongs to a cycle that a known arrow closes.
-    graph = _graph()
-    for a, b in KNOWN_CYCLE_ARROWS:
-        graph[a].discard(b)
-    assert _cycle_arrows(graph) == set()
+def test_no_import_cycle() -> None:
+    assert _cycle_arrows(_graph()) == set()
 
 
 def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:

@@ -18,11 +18,14 @@ request (the checks, the runner, the generators, the shrinker) sees them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from conformance.base import jpath
-from conformance.contract._schemas import ContractRule, SchemaError, validator
+from conformance.contract._schema_error import ContractRule, SchemaError
+
+#: The test a schema reference puts on a value: ``judge(ref)(value)`` is whether it is valid.
+Judge = Callable[[str], Callable[[Any], bool]]
 
 __all__ = ["OFFERED_TOOL", "contract_rules", "named_tools", "offered_tools", "tool_choice_names"]
 
@@ -33,14 +36,18 @@ _SCHEMA_PATH: Final = "contract/tool_choice"
 _NAMED: Final = ("function", "custom")
 
 
-def contract_rules(name: str, document: Mapping[str, Any]) -> tuple[ContractRule, ...]:
+def contract_rules(
+    name: str, document: Mapping[str, Any], judge: Judge
+) -> tuple[ContractRule, ...]:
     """The rules beside the schema for the whole schema ``document`` named ``name``: the
-    offered-tool rule for a request schema that has ``tool_choice``; none for another one."""
+    offered-tool rule for a request schema that has ``tool_choice``; none for another one.
+    ``judge`` tests a value against a schema reference (the validators of ``_schemas``)."""
     properties = document.get("properties")
     if not isinstance(properties, Mapping):
         return ()
     if "messages" in properties and "tool_choice" in properties:
-        return (functools.partial(offered_tool, choice_ref=f"{name}#/properties/tool_choice"),)
+        choice_ref = f"{name}#/properties/tool_choice"
+        return (functools.partial(offered_tool, choice_valid=lambda v: judge(choice_ref)(v)),)
     return ()
 
 
@@ -75,20 +82,20 @@ def named_tools(request: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
 
 
 def offered_tool(
-    instance: Any, *, choice_ref: str
+    instance: Any, *, choice_valid: Callable[[Any], bool]
 ) -> Iterator[tuple[Sequence[int | str], SchemaError]]:
     """A ``tool_choice`` that names a tool must name one that ``tools`` offers.
 
     Not judged when ``tools`` is present but not an array, or when the ``tool_choice`` value
-    breaks its own schema (``choice_ref``): that is the schema's error to report, and one broken
-    value must not count twice.
+    breaks its own schema (``choice_valid`` says no): that is the schema's error to report, and
+    one broken value must not count twice.
     """
     if not isinstance(instance, Mapping) or not isinstance(instance.get("tool_choice"), Mapping):
         return
     tools = instance.get("tools")
     if tools is not None and not isinstance(tools, list):
         return
-    if not validator(choice_ref).is_valid(instance["tool_choice"]):
+    if not choice_valid(instance["tool_choice"]):
         return
     offered = offered_tools(instance)
     for below, (kind, name) in tool_choice_names(instance.get("tool_choice")):

@@ -22,8 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -37,6 +36,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing.jsonschema import DRAFT202012
 
 from conformance.base import ConfigError, jpath
+from conformance.contract._cross_field import contract_rules
+from conformance.contract._schema_error import ContractRule, SchemaError
 
 __all__ = [
     "BASE_URI",
@@ -168,36 +169,6 @@ def _py_registry() -> referencing.Registry[Any]:
     ).crawl()
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaError:
-    """One explained schema violation."""
-
-    path: str
-    """JSON path of the offending value: ``"$"``, ``"$.choices[0].finish_reason"``,
-    ``"$.messages[2]['weird key']"``."""
-    schema_path: str
-    """Where in the schema the failing keyword is, e.g. ``"properties/choices/items/required"``
-    (``$ref`` hops are not listed)."""
-    keyword: str
-    """The failing keyword: ``"required"``, ``"type"``, ``"const"``, …"""
-    message: str
-    """The validator's message."""
-    expected: str
-    """What the schema wanted, in short: ``"one of ['stop', 'length']"``, ``"type string"``,
-    ``"property 'id'"``."""
-    actual: Any
-    """The offending instance value."""
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message} (expected {self.expected}; schema {self.schema_path})"
-
-
-ContractRule = Callable[[Any], Iterable[tuple[Sequence[int | str], SchemaError]]]
-"""A rule beside a schema, for what JSON Schema cannot state (a value that must equal another
-one, see :mod:`_cross_field`): each violation of an instance, with the path of the
-offending value as parts."""
-
-
 class SchemaValidator:
     """A compiled validator for one schema reference; get one from :func:`validator`.
 
@@ -303,9 +274,7 @@ def _contract_rules(uri: str, name: str) -> tuple[ContractRule, ...]:
     """The rules beside the schema of a whole document (a fragment gets none)."""
     if urldefrag(uri).fragment.strip("/"):
         return ()
-    from conformance.contract._cross_field import contract_rules  # the rules import SchemaError
-
-    return contract_rules(name, _load_raw(name))
+    return contract_rules(name, _load_raw(name), lambda ref: validator(ref).is_valid)
 
 
 def _explain(error: ValidationError) -> SchemaError:

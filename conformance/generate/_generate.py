@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from hypothesis import strategies as st
@@ -39,6 +38,7 @@ from hypothesis.strategies import DrawFn, SearchStrategy
 
 from conformance.contract import Profile, SchemaValidator, validator
 from conformance.generate._mutations import Draw, InvalidRequest, Mutation, MutationBuilder, within
+from conformance.generate._rules import Rule
 from conformance.generate._strategies import (
     SchemaCompiler,
     Tweak,
@@ -224,17 +224,6 @@ def _plan(request_ref: str) -> _Plan:
     return _Plan(request_ref)
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """A top-level ``if``/``then``: when ``subject`` matches ``when``, ``needs`` must match
-    ``then`` (and be present)."""
-
-    subject: str
-    needs: str
-    when: SchemaValidator
-    then: SchemaValidator
-
-
 class _Plan:
     """Everything derived once from one request schema."""
 
@@ -268,7 +257,7 @@ class _Plan:
 
     # -- valid requests ------------------------------------------------------------------------
 
-    def _rules(self, schema: Mapping[str, Any]) -> tuple[_Rule, ...]:
+    def _rules(self, schema: Mapping[str, Any]) -> tuple[Rule, ...]:
         rules = []
         for i, entry in enumerate(schema.get("allOf", ())):
             condition, then = entry.get("if", {}), entry.get("then", {})
@@ -281,7 +270,7 @@ class _Plan:
             ):
                 continue
             rules.append(
-                _Rule(
+                Rule(
                     subject,
                     need,
                     validator(f"{self.root}/allOf/{i}/if/properties/{subject}"),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -24,7 +24,9 @@ from conformance.contract import OFFERED_TOOL, named_tools, offered_tools
 from conformance.generate._strategies import declared_types, has_type, words
 
 if TYPE_CHECKING:
-    from conformance.generate._generate import _Plan, _Rule
+    from conformance.contract import SchemaValidator
+    from conformance.generate._rules import Rule
+    from conformance.generate._strategies import SchemaCompiler
 
 __all__ = ["Draw", "InvalidRequest", "Mutation", "MutationBuilder", "Segment", "Step", "within"]
 
@@ -134,10 +136,28 @@ class Mutation:
         return InvalidRequest(broken, field, self.rule, self.name, reported)
 
 
+class Plan(Protocol):
+    """What the builder reads of a request schema's generation plan (``_generate``'s)."""
+
+    root: str
+    compiler: SchemaCompiler
+    properties: tuple[str, ...]
+    required: tuple[str, ...]
+    rules: tuple[Rule, ...]
+
+    def prop(self, name: str) -> str: ...
+
+    def validator_at(self, ref: str) -> SchemaValidator: ...
+
+    def fix(
+        self, request: dict[str, Any], draw: Draw, *, protected: frozenset[str], drop: bool
+    ) -> None: ...
+
+
 class MutationBuilder:
     """Derives the mutations of one request schema and applies them."""
 
-    def __init__(self, plan: _Plan) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.compiler = plan.compiler
         self.root = plan.root
@@ -364,7 +384,7 @@ class MutationBuilder:
                     )
                 )
 
-    def _dependency(self, found: list[Mutation], rule: _Rule) -> None:
+    def _dependency(self, found: list[Mutation], rule: Rule) -> None:
         subject = self.compiler.compile(self.prop(rule.subject)).filter(rule.when.is_valid)
 
         def prepare(request: dict[str, Any], draw: Draw) -> None:
