@@ -6,8 +6,9 @@ Public surface (everything else lives in private modules and may change):
   answer, a recorded fixture (:func:`load_fixture`) or raw stream bytes;
 - judging: :func:`run_checks` applies every registered check (:data:`REGISTRY`, extended with
   the :func:`check` decorator) under a :class:`Profile` (:func:`load_profile`), giving a
-  :class:`CheckResult` per check, whose :class:`Failure` values say where, what was expected
-  and what came back; a check yields :class:`Violation` values or raises
+  :class:`CheckResult` per check, whose :class:`Violation` values say where, what was expected
+  and what came back (:class:`Failure` is another name of the same class); a check yields
+  violations or raises
   :class:`NotApplicable`;
 - the contract as data: :func:`requirements` (the catalogue), :func:`validator` (a compiled
   schema from ``schemas/``);

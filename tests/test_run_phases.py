@@ -9,8 +9,9 @@ from dataclasses import replace
 
 from conformance.contract._profile import load_profile
 from conformance.generate._coverage import coverage_plan
-from conformance.live._aggregate import Judged, Tally
+from conformance.live._aggregate import Tally
 from conformance.live._client import Budget
+from conformance.live._judged import Judged
 from conformance.live._run import Runner, RunOptions, aggregate, run
 from conformance.live._scenarios import Probe, ask
 from conformance.reference import serve_in_thread

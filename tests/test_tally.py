@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from conformance.checks._results import CheckResult, Failure
 from conformance.exchange._exchange import Exchange
-from conformance.live._aggregate import Judged, Replay, Tally, aggregate
+from conformance.live._aggregate import Replay, Tally, aggregate
+from conformance.live._judged import Judged
 from conformance.live._scenarios import Probe
 from conformance.report import Entry
 

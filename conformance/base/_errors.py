@@ -1,6 +1,6 @@
 """Problems of the tool or its configuration, never findings about the target.
 
-Findings about the target are values (:class:`conformance.Failure`), collected and reported;
+Findings about the target are values (:class:`conformance.Violation`), collected and reported;
 these exceptions stop the tool instead::
 
     ConformanceError            anything the tool cannot get past

@@ -8,11 +8,10 @@ from conformance.checks._registry import (
     Check,
     CheckFunction,
     Refusal,
-    Violation,
     check,
     run_checks,
 )
-from conformance.checks._results import CheckResult, Failure, Status
+from conformance.checks._results import CheckResult, Failure, Status, Violation
 from conformance.checks._tiers import judged_as, wrong_type_probe
 
 __all__ = [

@@ -16,24 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Final
 
 from conformance.base import ConfigError, Intent, NotApplicable
-from conformance.checks._results import CheckResult, Failure
+from conformance.checks._results import CheckResult, Violation
 from conformance.contract import FEATURES, Level, Profile, Requirement, requirement
 from conformance.exchange import Exchange, Kind
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """What a check yields: a path, what it expected there, what it got, and a sentence."""
-
-    path: str
-    expected: str
-    actual: Any
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,15 +270,6 @@ def run_checks(
         if not violations:
             results.append(item.passed)
             continue
-        failures = tuple(
-            Failure(
-                check=item.id,
-                path=v.path,
-                expected=v.expected,
-                actual=excerpt(v.actual),
-                message=v.message,
-            )
-            for v in violations
-        )
+        failures = tuple(replace(v, check=item.id, actual=excerpt(v.actual)) for v in violations)
         results.append(CheckResult(item.id, item.requirement.id, item.level, "failed", failures))
     return results

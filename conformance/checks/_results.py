@@ -17,15 +17,16 @@ def _show(value: Any) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Failure:
-    """One way the target broke a requirement: where, what was expected, what came back."""
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One way the target broke a requirement: where, what was expected, what came back, and a
+    sentence. A check yields it without ``check``; the runner names the check that found it."""
 
-    check: str
     path: str
     expected: str
     actual: Any
     message: str
+    check: str = ""
 
     @property
     def detail(self) -> str:
@@ -33,7 +34,12 @@ class Failure:
         return f"At {self.path}: expected {self.expected}, got {_show(self.actual)}"
 
     def __str__(self) -> str:
-        return f"{self.check}: {self.message}\n\n{self.detail}"
+        head = f"{self.check}: {self.message}" if self.check else self.message
+        return f"{head}\n\n{self.detail}"
+
+
+#: The name a check's result gives its violations; the same class.
+Failure = Violation
 
 
 class CheckResult(NamedTuple):
@@ -43,5 +49,5 @@ class CheckResult(NamedTuple):
     requirement: str
     level: Level
     status: Status
-    failures: tuple[Failure, ...] = ()
+    failures: tuple[Violation, ...] = ()
     reason: str | None = None  # why it was skipped, or the internal error it raised

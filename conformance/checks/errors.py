@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from conformance.base import NotApplicable, retry_after_seconds
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.checks._tiers import only_ignorable
 from conformance.checks.response import declared_json, schema_violations
 from conformance.contract import Profile, SchemaError

@@ -14,7 +14,8 @@ import jsonschema
 import jsonschema_rs
 
 from conformance.base import NotApplicable
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.checks.response import completion_tokens, requested_n
 from conformance.contract import Profile
 from conformance.exchange import Choice, Exchange

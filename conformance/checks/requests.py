@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from conformance.base import NotApplicable
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.contract import FEATURES, Profile
 from conformance.exchange import NOT_JSON, Exchange
 

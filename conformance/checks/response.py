@@ -7,7 +7,8 @@ from typing import Any, Final
 
 from conformance.base import NotApplicable, under
 from conformance.checks._bounds import compliant_bytes
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.contract import Profile, SchemaValidator
 from conformance.exchange import NOT_JSON, Exchange
 

@@ -8,7 +8,8 @@ from typing import Any, Final
 
 from conformance.base import NotApplicable
 from conformance.checks._bounds import compliant_events
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.checks.response import schema_violations
 from conformance.contract import Profile
 from conformance.exchange import Exchange, Payload, Transcript

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.base import NotApplicable
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.contract import Profile
 from conformance.exchange import Exchange
 

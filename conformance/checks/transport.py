@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.base import NotApplicable
-from conformance.checks._registry import Violation, check
+from conformance.checks._registry import check
+from conformance.checks._results import Violation
 from conformance.contract import Profile
 from conformance.exchange import Exchange, Kind
 

@@ -133,23 +133,23 @@ def validate(
         if not path.exists():
             raise ConfigError(f"no such file or folder: {path}")
     started = time.monotonic()
-    verdicts = run_validation(files, profile, limits(max_body_bytes, max_events))
-    if not verdicts:
+    judged = run_validation(files, profile, limits(max_body_bytes, max_events))
+    if not judged:
         raise ConfigError("no file to validate")
-    for verdict in verdicts:
-        for line in describe(verdict):
+    for item in judged:
+        for line in describe(item):
             click.echo(line)
-    click.echo("\n" + summary(verdicts))
+    click.echo("\n" + summary(judged))
     if outputs:
-        report = validation_report(verdicts, files, profile, time.monotonic() - started)
+        report = validation_report(judged, files, profile, time.monotonic() - started)
         for kind, target in outputs:
             try:
                 target.write_text(RENDERERS[kind](report), encoding="utf-8")
             except OSError as error:  # checked before judging; the disk may still say no
                 raise ConfigError(f"cannot write {target}: {error.strerror}") from None
-    if any(v.must_failed for v in verdicts):
+    if any(j.must_failed for j in judged):
         raise SystemExit(EXIT_NOT_CONFORMANT)
-    if any(r.status == "error" for v in verdicts for r in v.results):
+    if any(r.status == "error" for j in judged for r in j.results):
         raise SystemExit(EXIT_INCOMPLETE)
 
 

@@ -13,25 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks import REGISTRY, Check, CheckResult, Failure
+from conformance.checks import REGISTRY, Check, CheckResult, Violation
 from conformance.exchange import Exchange
 from conformance.live._client import WRONG_KEY
+from conformance.live._judged import Judged
 from conformance.live._reproduce import curl
 from conformance.live._scenarios import Probe
 from conformance.report import Entry
-
-
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """One exchange of the run with the verdicts of its checks."""
-
-    scenario: str
-    probe: Probe
-    exchange: Exchange
-    results: tuple[CheckResult, ...]
-    in_flight: int = 1  # requests the run had in flight when this one was sent, itself included
-    answered: bool = False  # a success with a chat completion in it (Exchange.answered)
-
 
 _KEPT_REASONS = 12  # distinct skip reasons kept per check
 _KEPT_FAILING = 25  # exchanges kept per failed check, besides new ways of failing and smaller ones
@@ -174,11 +162,11 @@ _LISTED_KINDS = 20  # distinct failures listed in evidence["failures"]
 Bad = list[tuple[Judged, CheckResult]]
 
 
-def _kinds(bad: Bad) -> list[tuple[Judged, Failure | None, str]]:
+def _kinds(bad: Bad) -> list[tuple[Judged, Violation | None, str]]:
     """Each distinct way the check failed, smallest failing request first: one failure must not
     hide another (a bad key refused with 400 beside a wrong method answered 404). A failure
     seen on a request sent alone comes before one seen only while others were in flight."""
-    kinds: dict[str, tuple[Judged, Failure | None, str]] = {}
+    kinds: dict[str, tuple[Judged, Violation | None, str]] = {}
     ordered = sorted(bad, key=lambda pair: (pair[0].in_flight > 1, _size(pair[0].probe.body)))
     for judged, result in ordered:
         for failure in result.failures or (None,):

@@ -40,8 +40,9 @@ from conformance.checks import REGISTRY, Refusal, judged_as, run_checks, wrong_t
 from conformance.contract import Profile
 from conformance.exchange import Exchange
 from conformance.generate import Body, CoveragePlan, InvalidCase, ValidCase, same_class, shrink
-from conformance.live._aggregate import Judged, Replay, Tally, aggregate, failing, reproduce
+from conformance.live._aggregate import Replay, Tally, aggregate, failing, reproduce
 from conformance.live._client import Budget, Client
+from conformance.live._judged import Judged
 from conformance.live._progress import Judgement, Note, Progress
 from conformance.live._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance.report import RunReport, Target
