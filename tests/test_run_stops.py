@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -48,12 +49,14 @@ def test_a_run_stops_at_its_deadline_and_reports_what_it_judged(tmp_path: Path) 
 
 def _long_run(report: Path, cwd: Path) -> subprocess.Popen[str]:
     """A run with enough requests that an interrupt lands while it is sending; returned once
-    it has judged its first exchange."""
+    it has judged its first exchange. Its temporary files go to ``cwd/tmp``."""
+    (cwd / "tmp").mkdir()
     command = [sys.executable, "-c", "from conformance.cli import main; main()", "run"]
     command += ["--seed", "1", "--max-requests", "3000", "--max-examples", "1000"]
     command += ["--report", f"json:{report}"]
+    env = {**os.environ, "TMPDIR": str(cwd / "tmp")}
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env
     )
     assert process.stdout is not None
     assert process.stdout.readline().startswith("conformance run: target")
@@ -71,6 +74,7 @@ def test_the_first_ctrl_c_judges_what_came_back_and_reports_it(tmp_path: Path) -
     summary = json.loads(report.read_text())["summary"]
     assert summary["stopped"] == "interrupted"
     assert summary["requests"] < 3000
+    assert not list((tmp_path / "tmp").iterdir())  # the run's scratch folder is gone
 
 
 def test_a_second_ctrl_c_ends_the_run_at_once(tmp_path: Path) -> None:
@@ -81,6 +85,7 @@ def test_a_second_ctrl_c_ends_the_run_at_once(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
     assert process.returncode == 130
+    assert not list((tmp_path / "tmp").iterdir())  # not unwound, yet its scratch folder is gone
 
 
 def test_the_key_is_in_no_output_of_any_kind(tmp_path: Path) -> None:

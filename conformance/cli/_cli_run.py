@@ -6,6 +6,7 @@ import contextlib
 import os
 import random
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -62,10 +63,17 @@ def _scratch_hypothesis_home() -> Iterator[None]:
 
     with tempfile.TemporaryDirectory(prefix="conformance-hypothesis-") as scratch:
         set_hypothesis_home_dir(scratch)
+        _SCRATCH.append(scratch)
         try:
             yield
         finally:
+            _SCRATCH.remove(scratch)
             set_hypothesis_home_dir(None)  # back to the default, found again on first use
+
+
+#: The scratch folders of the runs in progress: a second Ctrl-C ends the process without
+#: unwinding, so it removes them itself.
+_SCRATCH: list[str] = []
 
 
 @contextlib.contextmanager
@@ -100,6 +108,8 @@ def _interruptible() -> Iterator[threading.Event]:
 
     def on_sigint(signum: int, frame: object) -> None:
         if stop.is_set():
+            for scratch in _SCRATCH:
+                shutil.rmtree(scratch, ignore_errors=True)
             os._exit(EXIT_INTERRUPTED)
         stop.set()
         click.echo(
