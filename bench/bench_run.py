@@ -11,7 +11,8 @@ the bench was started):
   N invalid generated requests, besides its plain, wrong-type, targeted and coverage requests:
   no option restricts a run to its generated phase), every check applied to every answer;
 - ours, generated phase alone: a process that imports the suite and runs the run's generated
-  phase with N valid requests, every check applied (what ``conformance run`` spends on them);
+  phase with N valid requests, one at a time, every check applied: the part of
+  ``conformance run`` that does what schemathesis's fuzzing phase does;
 - schemathesis: ``st run --phases fuzzing --mode positive -n N`` with its example database off,
   on an OpenAPI 3.1 document of the same operation, built from the same request schema;
 - schemathesis, capped: the same on that document with its unbounded strings, arrays and
