@@ -352,8 +352,8 @@ def capped(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with every string that has no length, enum, const or pattern of its own at
     most ``CAP_STRING`` characters, every array at most ``CAP_ITEMS`` items and every free-form
     object at most ``CAP_ITEMS`` properties: schemathesis then draws bodies about the size of
-    ours (which are small by construction, see ``conformance.generate._generate``), so the rates compare
-    the tools, not the bytes they chose to send."""
+    ours (which are small by construction, see ``conformance.generate._generate``), so the rates
+    compare the tools, not the bytes they chose to send."""
 
     def cap(node: Any) -> Any:
         if isinstance(node, list):

@@ -4,6 +4,10 @@ allowed, and no cycle. Every import counts, those made for type checking only to
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import re
+import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -127,3 +131,30 @@ def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:
     assert "exchange" not in ALLOWED["contract"]  # contract -> exchange would be refused
     assert _cycle_arrows({"x.a": {"x.b"}, "x.b": {"x.a"}}) == {("x.a", "x.b"), ("x.b", "x.a")}
     assert _cycle_arrows({"x": {"x.a"}, "x.a": {"x"}}) == {("x.a", "x")}
+
+
+def _third_party_imports() -> set[str]:
+    """The top-level names of everything outside the standard library the package imports."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+    return {name for name in found if name not in sys.stdlib_module_names} - {"conformance"}
+
+
+def _canonical(requirement: str) -> str:
+    name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_runtime_dependencies_are_what_the_package_imports() -> None:
+    """No dependency the package never imports (pytest and schemathesis belong to the tests),
+    and none it imports without declaring."""
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    declared = {_canonical(requirement) for requirement in project["dependencies"]}
+    homes = importlib.metadata.packages_distributions()
+    imported = {_canonical(dist) for name in _third_party_imports() for dist in homes[name]}
+    assert imported == declared

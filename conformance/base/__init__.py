@@ -20,6 +20,7 @@ from conformance.base._headers import media_type, retry_after_seconds
 from conformance.base._intents import INTENTS, Intent
 from conformance.base._limits import DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_EVENTS, Limits
 from conformance.base._paths import jpath, under
+from conformance.base._yaml import YAMLError, load_yaml
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -36,8 +37,10 @@ __all__ = [
     "Limits",
     "NotApplicable",
     "TargetUnreachable",
+    "YAMLError",
     "decoded",
     "jpath",
+    "load_yaml",
     "media_type",
     "retry_after_seconds",
     "under",

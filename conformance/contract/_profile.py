@@ -23,9 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal, cast
 
-import yaml
-
-from conformance.base import INTENTS, ConfigError, Intent
+from conformance.base import INTENTS, ConfigError, Intent, YAMLError, load_yaml
 from conformance.contract._compose import compose
 from conformance.contract._formats import PROFILE_FORMAT, check_format
 from conformance.contract._schemas import SchemaValidator, derive, load_schema, validator
@@ -145,8 +143,8 @@ def parameter_tiers() -> tuple[Mapping[str, str], Mapping[str, str]]:
     core, and parameter name -> the one-line evidence (with its sources) that servers ignore it."""
     path = profiles_dir().parent / TIERS_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
     check_format(data, _TIERS_SCHEMA, path)
     may_ignore = {
@@ -175,10 +173,10 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         raise ConfigError(f"{path}: 'extends' forms a cycle: {' -> '.join(map(str, seen))}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"cannot read profile {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
+    except YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile is a mapping, got {type(data).__name__}")
@@ -350,7 +348,7 @@ def _may_ignore(data: Mapping[str, Any], path: Path, request_schema: str) -> Map
     the profile's own ``may_ignore:`` entries applied: ``name: evidence`` adds, ``name: null``
     takes one back. A name the profile file itself lists must be in its request schema."""
     table = data.get("may_ignore", {})  # name -> one line of evidence, or null
-    own = yaml.safe_load(path.read_text(encoding="utf-8")).get("may_ignore") or {}
+    own = load_yaml(path.read_text(encoding="utf-8")).get("may_ignore") or {}
     documented = documented_parameters(request_schema)
     base = parameter_tiers()[1]
     for name, evidence in table.items():

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
-from conformance.base import ConfigError
+from conformance.base import ConfigError, YAMLError, load_yaml
 from conformance.contract._formats import REQUIREMENTS_FORMAT, check_format
 from conformance.contract._schemas import schema_dir
 
@@ -41,10 +39,10 @@ def read_requirements(path: Path) -> Mapping[str, Requirement]:
     """The requirements a catalogue file holds, by ID, in file order; a file that breaks the
     format (``schemas/requirements.schema.json``) or defines an ID twice is a ConfigError."""
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
+    except YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     check_format(entries, REQUIREMENTS_FORMAT, path)
     catalogue: dict[str, Requirement] = {}

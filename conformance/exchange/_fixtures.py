@@ -37,9 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from conformance.base import DEFAULT_LIMITS, ConfigError, Limits
+from conformance.base import DEFAULT_LIMITS, ConfigError, Limits, YAMLError, load_yaml
 from conformance.contract import FIXTURE_FORMAT, check_format
 from conformance.exchange._exchange import Exchange
 
@@ -89,10 +87,10 @@ def _body(response: Mapping[str, Any], path: Path) -> bytes:
 def _read(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return json.loads(text) if path.suffix == ".json" else load_yaml(text)
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    except (ValueError, yaml.YAMLError) as error:
+    except (ValueError, YAMLError) as error:
         raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
 
 
