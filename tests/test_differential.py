@@ -11,7 +11,7 @@ from fixture_files import BAD, GOOD, fixture_id
 
 from conformance.contract._profile import DEFAULT_PROFILE, load_profile
 from conformance.contract._schemas import SchemaValidator
-from conformance.exchange._exchange import NOT_JSON
+from conformance.exchange import NOT_JSON
 from conformance.exchange._fixtures import load_fixture
 
 

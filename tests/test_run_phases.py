@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.contract._profile import load_profile
+from conformance.exchange import Control
 from conformance.generate._coverage import coverage_plan
 from conformance.live._aggregate import Tally
 from conformance.live._client import Budget
@@ -92,9 +93,9 @@ def test_an_invalid_request_that_crashes_for_a_valid_part_is_not_blamed_on_its_v
     with serve_in_thread(faults=["accept-invalid", "valid-500"]) as url:
         runner = Runner(_options(url), QUIET)
         with runner.client:
-            runner.tally.add(first := runner.send("generated.invalid", Probe(broken)))
-            runner._blame_check(first, field="temperature")
+            first = runner._one("generated.invalid", Probe(broken, broken="temperature"))
     assert first.exchange.status == 500
+    assert first.exchange.control == Control("temperature", 500)
     assert runner.tally.exchanges == 2
     entries = _entries(runner.options, runner.tally)
     assert entries["errors.invalid_request"].status == "skipped"

@@ -68,14 +68,3 @@ def test_a_new_way_of_failing_and_a_smaller_request_are_kept_however_late() -> N
     entry = _entry(tally)
     assert "data after [DONE]" in entry.message
     assert '"content":"x"}' in entry.reproduce  # the smallest
-
-
-def test_an_exchange_judged_again_moves_between_kept_and_counted() -> None:
-    tally = Tally()
-    tally.add(first := _judged("failed"))
-    tally.replace(first, second := _judged("skipped"))
-    assert tally.failing == []
-    assert tally.exchanges == 1
-    assert _entry(tally).status == "skipped"
-    tally.replace(second, _judged("passed"))
-    assert _entry(tally).status == "passed"

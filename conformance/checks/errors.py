@@ -75,6 +75,12 @@ def invalid_request_refused(exchange: Exchange, profile: Profile) -> Iterator[Vi
         raise NotApplicable("the request is valid")
     if 400 <= exchange.status < 500:
         return
+    control = exchange.control
+    if exchange.status >= 500 and control is not None and control.status >= 500:
+        raise NotApplicable(
+            f"the same request without {control.without} was answered {control.status} too: "
+            "the crash is not the broken field's (requests.valid_accepted reports it)"
+        )
     if exchange.status < 300 and _only_model_missing(validator.explain(request)):
         # A single-model server may answer a request without a model with that model (vLLM:
         # https://github.com/vllm-project/vllm/pull/13568; OpenRouter: "if unspecified, the

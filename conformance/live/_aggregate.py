@@ -63,15 +63,6 @@ class Tally:
             return
         self._count(item, 1)
 
-    def replace(self, old: Judged, new: Judged) -> None:
-        """Judge ``old`` again as ``new`` (the same exchange with revised verdicts)."""
-        if old in self.failing:
-            self.failing.remove(old)
-        else:
-            self._count(old, -1)
-        self.exchanges -= 1
-        self.add(new)
-
     def verdicts(self, check_id: str) -> tuple[int, Bad, int, list[str]]:
         """For one check: how many exchanges passed it, the kept failing ones with their
         result, how many failed it in all, and the distinct reasons it was skipped."""

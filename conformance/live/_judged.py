@@ -24,6 +24,7 @@ class Judged:
     in_flight: int = 1  # requests the run had in flight when this one was sent, itself included
     answered: bool = False  # a success with a chat completion in it (Exchange.answered)
     profile: str | None = None  # the profile it was judged under, when not the run's
+    control: Judged | None = None  # the resend without the violation (Exchange.control)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)

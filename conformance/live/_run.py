@@ -38,7 +38,7 @@ from conformance.base import (
 )
 from conformance.checks import REGISTRY, Refusal, judged_as, run_checks, wrong_type_probe
 from conformance.contract import Profile
-from conformance.exchange import Exchange
+from conformance.exchange import Control, Exchange
 from conformance.generate import Body, CoveragePlan, InvalidCase, ValidCase, same_class, shrink
 from conformance.live._aggregate import Replay, Tally, aggregate, failing, reproduce
 from conformance.live._client import Budget, Client
@@ -170,10 +170,28 @@ class Runner:
         finally:
             peak = self._flight.end(token)
         self._count_silence(exchange)
+        control = self._control(name, probe, exchange)
+        if control is not None:
+            exchange = replace(
+                exchange, control=Control(probe.broken or "", control.exchange.status)
+            )
         feature = scenario.feature if isinstance(scenario, Scenario) else None
         refusal = self._refusal(feature, exchange)
         results = tuple(run_checks(exchange, self.profile, refusal=refusal))
-        return Judged(name, probe, _slim(exchange), results, peak, exchange.answered)
+        return Judged(
+            name, probe, _slim(exchange), results, peak, exchange.answered, control=control
+        )
+
+    def _control(self, name: str, probe: Probe, exchange: Exchange) -> Judged | None:
+        """An invalid request answered 5xx is sent once more without its violation, and judged:
+        when that fails too, the crash comes from a valid part of the request, which
+        ``requests.valid_accepted`` reports on the resend, not the broken field."""
+        if probe.broken is None or exchange.status < 500 or not isinstance(probe.body, Mapping):
+            return None
+        fixed = self._without(probe.body, probe.broken)
+        if fixed is None:
+            return None
+        return self.send(f"{name} without {probe.broken}", Probe(fixed))
 
     def _count_silence(self, exchange: Exchange) -> None:
         with self._lock:
@@ -201,6 +219,9 @@ class Runner:
         return Refusal(feature, refused, baseline=str(plain))
 
     def _record(self, judged: Judged) -> None:
+        if judged.control is not None:
+            self._record(judged.control)
+            judged = replace(judged, control=None)
         with self._lock:
             self.tally.add(judged)
         failed = {r.check for r in judged.results if r.status in ("failed", "error")}
@@ -348,15 +369,11 @@ class Runner:
         self, invalid: tuple[InvalidCase, ...], valid: tuple[ValidCase, ...], allowance: int
     ) -> None:
         invalid = invalid[:allowance]
-        for judged, broken in zip(
-            self._all(
-                (f"coverage.invalid {c.field} ({c.rule})", Probe(c.request)) for c in invalid
-            ),
-            invalid,
-            strict=True,
-        ):
-            self.covered.add(broken.bound)
-            self._blame_check(judged, field=broken.field)
+        self._all(
+            (f"coverage.invalid {c.field} ({c.rule})", Probe(c.request, broken=c.field))
+            for c in invalid
+        )
+        self.covered.update(c.bound for c in invalid)
         edges = valid[: max(0, allowance - len(invalid))]
         for judged, case in zip(
             self._all((f"coverage.valid {', '.join(c.bounds)}", Probe(c.request)) for c in edges),
@@ -378,31 +395,6 @@ class Runner:
     def _reserve(self) -> int:
         """Requests kept for shrinking, lone replays and resends of crashed invalid requests."""
         return self.options.max_shrinks + ALONE_REPLAYS + 5
-
-    def _blame_check(self, judged: Judged, *, field: str) -> None:
-        """An invalid request answered 5xx is sent once more without its violation: when that
-        fails too, the crash comes from a valid part of the request, which
-        ``requests.valid_accepted`` reports, not from the broken field."""
-        if judged.exchange.status < 500 or not isinstance(judged.probe.body, Mapping):
-            return
-        fixed = self._without(judged.probe.body, field)
-        if fixed is None:
-            return
-        again = self._one(f"{judged.scenario} without {field}", Probe(fixed))
-        if again.exchange.status < 500:
-            return
-        reason = (
-            f"the same request without {field} was answered {again.exchange.status} too: the "
-            "crash is not the broken field's (requests.valid_accepted reports it)"
-        )
-        results = tuple(
-            r._replace(status="skipped", failures=(), reason=reason)
-            if r.check == "errors.invalid_request"
-            else r
-            for r in judged.results
-        )
-        with self._lock:
-            self.tally.replace(judged, replace(judged, results=results))
 
     def _without(self, body: Mapping[str, Any], field: str) -> dict[str, Any] | None:
         """``body`` with the top-level parameter holding ``field`` dropped (or, for the required
@@ -429,8 +421,8 @@ class Runner:
             self._one("generated.valid", Probe(request))
 
         def broken(case: Any) -> None:
-            judged = self._one(f"generated.invalid {case.field} ({case.rule})", Probe(case.request))
-            self._blame_check(judged, field=case.field)
+            scenario = f"generated.invalid {case.field} ({case.rule})"
+            self._one(scenario, Probe(case.request, broken=case.field))
 
         self._in_batches(valid_requests(profile, model=model), valid, per_kind)
         if invalid:
@@ -553,6 +545,7 @@ def _slim(exchange: Exchange) -> Exchange:
         exchange.intent,
         transport_error=exchange.transport_error,
         retried=exchange.retried,
+        control=exchange.control,
     )
 
 

@@ -27,6 +27,9 @@ class Probe:
     intent: Intent | None = None
     retry: bool = True  # retry 429/503 after Retry-After; off where the 429 itself is judged
     headers: Mapping[str, str] | None = None  # sent beside the defaults, shown in the curl
+    # The field a generated invalid request breaks: a 5xx answer to it is followed by the same
+    # request without that field (Exchange.control), so a crash it shares is not blamed on it.
+    broken: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
