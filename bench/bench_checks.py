@@ -25,7 +25,7 @@ import referencing
 
 from conformance.checks import run_checks
 from conformance.contract._profile import load_profile
-from conformance.contract._schemas import load_schema, schema_names
+from conformance.contract._schema_store import load_schema, schema_names
 from conformance.exchange._exchange import Exchange
 from conformance.exchange._sse import EventStreamParser
 

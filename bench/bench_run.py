@@ -49,8 +49,8 @@ import httpx
 from conformance.checks import REGISTRY
 from conformance.cli._cli_run import _scratch_hypothesis_home
 from conformance.contract._profile import load_profile
-from conformance.contract._schemas import load_schema
-from conformance.exchange._exchange import request_bytes
+from conformance.contract._schema_store import load_schema
+from conformance.exchange import request_bytes
 from conformance.live._client import Budget, Client
 from conformance.live._run import Runner, RunOptions
 from conformance.live._scenarios import Probe

@@ -10,8 +10,8 @@ request field (``minimum``, ``maximum``, ``exclusiveMinimum``, ``exclusiveMaximu
   inclusive; bound ± 1 for an exclusive integer bound, ± 0.01 for an exclusive number bound)
   placed into a valid request is accepted;
 * valid side, generator: values drawn for the field reach that value, unless a generation policy
-  (:data:`~conformance.generate._generate.PARAMETERS`,
-  :data:`~conformance.generate._generate.NESTED`) leaves the field out or caps it below the bound
+  (:data:`~conformance.generate._policy.PARAMETERS`,
+  :data:`~conformance.generate._policy.NESTED`) leaves the field out or caps it below the bound
   for cost, in which case the policy says why.
 
 The bounds come from the traces, not from the schemas or the generator, so a range a vendor page
@@ -37,18 +37,12 @@ from hypothesis.strategies import SearchStrategy
 
 from conformance.base._paths import jpath
 from conformance.contract._profile import Profile, load_profile, profile_names
-from conformance.contract._schemas import load_schema, schema_dir, validator
-from conformance.generate._generate import (
-    NESTED,
-    PARAMETERS,
-    InvalidRequest,
-    _Plan,
-    drawn_parameters,
-    mutations,
-    valid_requests,
-    within,
-)
+from conformance.contract._schema_store import load_schema, schema_dir
+from conformance.contract._schemas import validator
+from conformance.generate._generate import _Plan, drawn_parameters, mutations, valid_requests
 from conformance.generate._generate import _plan as plan_of
+from conformance.generate._mutations import InvalidRequest, within
+from conformance.generate._policy import NESTED, PARAMETERS
 from conformance.generate._strategies import SchemaCompiler, Tweak, declared_types, has_type
 
 TRACES: Final = schema_dir() / "profiles" / "traces"

@@ -16,17 +16,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-# Where a user reads what we cite: the installed package and its data, and the repo's front page.
+# Where a user reads what we cite: the installed package and its data, the tests and benchmarks
+# of the sdist, and the repo's pages.
 WALKED = (
     "schemas",
     "fixtures",
     "conformance",
     "bench",
     "docs",
-    "tests/interop",
+    "tests",
     "README.md",
+    "ARCHITECTURE.md",
     "noxfile.py",
+    "pyproject.toml",
 )
+#: This file, whose examples of private citations are what the tests above must find.
+SELF = Path(__file__).resolve()
 SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".j2"}
 
 # Names of notes that exist only where this project is written, never where it is used.
@@ -62,6 +67,7 @@ def walked_files() -> Iterator[Path]:
                 if p.is_file()
                 and p.suffix in SUFFIXES
                 and not {"__pycache__", "node_modules"} & set(p.parts)
+                and p.resolve() != SELF
             )
 
 

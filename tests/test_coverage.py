@@ -33,16 +33,9 @@ from conformance.generate._coverage import (
     _Builder,
     coverage_plan,
 )
-from conformance.generate._generate import (
-    CHOICES_CAP,
-    MAX_REQUEST_BYTES,
-    TOKEN_CAP,
-    _plan,
-    invalid_requests,
-    mutations,
-    valid_requests,
-    within,
-)
+from conformance.generate._generate import _plan, invalid_requests, mutations, valid_requests
+from conformance.generate._mutations import within
+from conformance.generate._policy import CHOICES_CAP, MAX_REQUEST_BYTES, TOKEN_CAP
 
 MODEL: Final = "test-model"
 PROFILES: Final = profile_names()

@@ -24,7 +24,7 @@ from conformance.contract._profile import (
     UsageWithoutInclude,
 )
 from conformance.contract._requirements import read_requirements, requirements
-from conformance.contract._schemas import load_schema
+from conformance.contract._schema_store import load_schema
 from conformance.exchange._fixtures import load_fixture
 
 GOOD = """\

@@ -16,20 +16,21 @@ from hypothesis import strategies as st
 
 from conformance.contract._cross_field import OFFERED_TOOL
 from conformance.contract._profile import load_profile
-from conformance.contract._schemas import SchemaError, load_schema
+from conformance.contract._schema_error import SchemaError
+from conformance.contract._schema_store import load_schema
 from conformance.generate._generate import (
+    drawn_parameters,
+    invalid_requests,
+    mutations,
+    valid_requests,
+)
+from conformance.generate._mutations import InvalidRequest, Mutation, within
+from conformance.generate._policy import (
     CHOICES_CAP,
     CONVERSATIONS,
     MAX_REQUEST_BYTES,
     PARAMETERS,
     TOKEN_CAP,
-    InvalidRequest,
-    Mutation,
-    drawn_parameters,
-    invalid_requests,
-    mutations,
-    valid_requests,
-    within,
 )
 from conformance.generate._strategies import SchemaCompiler, UnsupportedSchema
 

@@ -12,13 +12,13 @@ import pytest
 ROOT = Path(__file__).parent.parent
 
 PROBE = """
-import sys, conformance, conformance.contract._schemas as s, conformance.contract._profile as p
+import sys, conformance, conformance.contract._schema_store as s, conformance.contract as c
 from conformance.checks import REGISTRY
 assert conformance.__file__.startswith(sys.argv[1]), conformance.__file__
 assert str(s.schema_dir()).startswith(sys.argv[1]), s.schema_dir()
 for name in s.schema_names():
-    s.validator(name)
-print(len(s.schema_names()), p.load_profile().id, len(REGISTRY))
+    c.validator(name)
+print(len(s.schema_names()), c.load_profile().id, len(REGISTRY))
 """
 
 

@@ -154,7 +154,8 @@ def test_a_rule_about_an_undocumented_parameter_goes_with_it(tmp_path: Path) -> 
 def test_every_shipped_profile_generates_both_kinds_of_request(name: str) -> None:
     from hypothesis import HealthCheck, given, settings
 
-    from conformance.generate._generate import InvalidRequest, invalid_requests, valid_requests
+    from conformance.generate._generate import invalid_requests, valid_requests
+    from conformance.generate._mutations import InvalidRequest
 
     profile = load_profile(name)
 
@@ -174,7 +175,7 @@ def test_every_shipped_profile_generates_both_kinds_of_request(name: str) -> Non
 
 def test_every_base_request_parameter_is_in_exactly_one_tier() -> None:
     from conformance.contract._profile import parameter_tiers
-    from conformance.contract._schemas import load_schema
+    from conformance.contract._schema_store import load_schema
 
     core, may_ignore = parameter_tiers()
     assert not set(core) & set(may_ignore)
@@ -223,7 +224,7 @@ def test_the_tiers_schema_refuses_a_broken_tiers_file(document: object, where: s
 @pytest.mark.parametrize("name", profile_names())
 def test_every_shipped_profile_takes_the_base_set_for_what_its_page_documents(name: str) -> None:
     from conformance.contract._profile import parameter_tiers
-    from conformance.contract._schemas import load_schema
+    from conformance.contract._schema_store import load_schema
 
     profile = load_profile(name)
     documented = set(load_schema(profile.request_schema)["properties"])

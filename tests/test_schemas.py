@@ -1,4 +1,4 @@
-"""The JSON Schemas in schemas/ and their loader, conformance.contract._schemas.
+"""The JSON Schemas in schemas/, their store and their validators (conformance.contract).
 
 Positive cases are the seed pages' example responses (placeholders filled in with realistic
 values) and OpenAI's own examples from openapi.yaml; negative cases are deviations documented in
@@ -23,15 +23,10 @@ from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
 
 from conformance.base._errors import ConfigError
-from conformance.contract import _schemas
-from conformance.contract._schemas import (
-    BASE_URI,
-    SchemaError,
-    load_schema,
-    schema_dir,
-    schema_names,
-    validator,
-)
+from conformance.contract import _schema_store
+from conformance.contract._schema_error import SchemaError
+from conformance.contract._schema_store import BASE_URI, load_schema, schema_dir, schema_names
+from conformance.contract._schemas import validator
 
 EXPECTED_FILES = [
     "chunk.json",
@@ -805,18 +800,18 @@ def test_load_schema_returns_a_copy() -> None:
 def test_schema_dir_prefers_package_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     packaged = tmp_path / "site-packages" / "conformance"
     (packaged / "schemas").mkdir(parents=True)
-    monkeypatch.setattr(_schemas.resources, "files", lambda _package: packaged)
+    monkeypatch.setattr(_schema_store.resources, "files", lambda _package: packaged)
     assert schema_dir() == packaged / "schemas"
 
 
 def test_schema_dir_names_both_places_when_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_schemas.resources, "files", lambda _package: tmp_path / "installed")
+    monkeypatch.setattr(_schema_store.resources, "files", lambda _package: tmp_path / "installed")
     monkeypatch.setattr(
-        _schemas,
+        _schema_store,
         "__file__",
-        str(tmp_path / "checkout" / "conformance" / "contract" / "_schemas.py"),
+        str(tmp_path / "checkout" / "conformance" / "contract" / "_schema_store.py"),
     )
     with pytest.raises(ConfigError) as excinfo:
         schema_dir()

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conformance.contract._profile import load_profile, profile_names
-from conformance.contract._schemas import load_schema, schema_dir
+from conformance.contract._schema_store import load_schema, schema_dir
 from conformance.generate._strategies import declared_types, json_type
 
 TRACES = schema_dir() / "profiles" / "traces"

@@ -16,7 +16,9 @@ from conformance.contract._profile import (
     profile_names,
 )
 from conformance.contract._requirements import Level, Requirement, requirement, requirements
-from conformance.contract._schemas import SchemaError, SchemaValidator, load_schema, validator
+from conformance.contract._schema_error import SchemaError
+from conformance.contract._schema_store import load_schema
+from conformance.contract._schemas import SchemaValidator, validator
 
 __all__ = [
     "DEFAULT_PROFILE",

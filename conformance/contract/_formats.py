@@ -13,7 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from conformance.base import ConfigError
-from conformance.contract._schemas import load_schema
+from conformance.contract._schema_store import load_schema
 
 PROFILE_FORMAT = "profile.schema.json"
 FIXTURE_FORMAT = "fixture.schema.json"

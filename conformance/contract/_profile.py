@@ -26,7 +26,8 @@ from typing import Any, Final, Literal, cast
 from conformance.base import INTENTS, ConfigError, Intent, YAMLError, load_yaml
 from conformance.contract._compose import compose
 from conformance.contract._formats import PROFILE_FORMAT, check_format
-from conformance.contract._schemas import SchemaValidator, derive, load_schema, validator
+from conformance.contract._schema_store import derive, load_schema
+from conformance.contract._schemas import SchemaValidator, validator
 
 DEFAULT_PROFILE = "openai-compatible"
 #: The two tiers of request parameters, and the JSON Schema that file is checked against.
@@ -132,7 +133,7 @@ def documented_parameters(request_schema: str) -> frozenset[str]:
 
 
 def profiles_dir() -> Path:
-    from conformance.contract._schemas import schema_dir
+    from conformance.contract._schema_store import schema_dir
 
     return schema_dir() / "profiles"
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from conformance.base import ConfigError, YAMLError, load_yaml
 from conformance.contract._formats import REQUIREMENTS_FORMAT, check_format
-from conformance.contract._schemas import schema_dir
+from conformance.contract._schema_store import schema_dir
 
 Level = Literal["MUST", "SHOULD", "MAY"]
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "MAY")

@@ -41,15 +41,9 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 from hypothesis.strategies import SearchStrategy
 
 from conformance.contract import Profile
-from conformance.generate._generate import (
-    CONVERSATIONS,
-    TOKEN_CAP,
-    _mention_json,
-    _Plan,
-    _plan,
-    within,
-)
-from conformance.generate._mutations import Mutation, Segment
+from conformance.generate._generate import _mention_json, _Plan, _plan
+from conformance.generate._mutations import Mutation, Segment, within
+from conformance.generate._policy import CONVERSATIONS, TOKEN_CAP
 
 __all__ = ["Bound", "CoveragePlan", "InvalidCase", "ValidCase", "coverage_plan"]
 

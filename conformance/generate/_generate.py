@@ -22,8 +22,7 @@ enclosing ``oneOf``/``anyOf`` value, because a union fails as a whole (``$.respo
 an unknown ``$.response_format.type``). The property tests assert that the first explained error is
 :func:`within` ``reported_at`` and some explained error is within the field (or its parent).
 
-Policy is data: :data:`PARAMETERS` (top-level, by name) and :data:`NESTED` (schema locations) say
-what valid requests leave out or cap, and why; the schema stays the judge of validity.
+What valid requests leave out or cap, and why, is data of its own (:mod:`_policy`).
 """
 
 from __future__ import annotations
@@ -31,146 +30,30 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
 from conformance.contract import Profile, SchemaValidator, validator
-from conformance.generate._mutations import Draw, InvalidRequest, Mutation, MutationBuilder, within
+from conformance.generate._mutations import Draw, InvalidRequest, Mutation, MutationBuilder
+from conformance.generate._policy import (
+    BASE_FILE,
+    CONVERSATIONS,
+    JSON_MODE,
+    MAX_OPTIONAL,
+    MAX_REQUEST_BYTES,
+    NESTED,
+    PARAMETERS,
+    TOKEN_LIMITS,
+    WITH_TOOLS,
+)
 from conformance.generate._rules import Rule
 from conformance.generate._strategies import (
     SchemaCompiler,
-    Tweak,
-    small_json_schemas,
 )
 
-__all__ = [
-    "CHOICES_CAP",
-    "CONVERSATIONS",
-    "InvalidRequest",
-    "MAX_REQUEST_BYTES",
-    "Mutation",
-    "NESTED",
-    "PARAMETERS",
-    "TOKEN_CAP",
-    "drawn_parameters",
-    "invalid_requests",
-    "mutations",
-    "valid_requests",
-    "within",
-]
-
-#: Every valid request caps its completion at this many tokens (the spend of one request).
-TOKEN_CAP: Final = 16
-#: Valid requests ask for at most this many choices (each one is billed).
-CHOICES_CAP: Final = 2
-#: At most this many optional parameters per valid request (beyond model, messages, token cap).
-_MAX_OPTIONAL: Final = 4
-#: A guard, not the means: requests are small by construction (about 300 bytes on average, rarely
-#: above 1 KB); the few drawn larger than this are rejected.
-MAX_REQUEST_BYTES: Final = 1500
-
-_TOKEN_CAP_WHY: Final = "the completion is billed: a small cap keeps every request to a few tokens"
-
-#: Top-level parameters, by name: what valid requests draw, leave out (``skip``) or cap, and why.
-#: Invalid requests break every parameter's constraints, these included: a broken request must be
-#: refused before it costs anything.
-PARAMETERS: Final[Mapping[str, Tweak]] = {
-    "max_tokens": Tweak(maximum=TOKEN_CAP, no_null=True, why=_TOKEN_CAP_WHY),
-    "max_completion_tokens": Tweak(maximum=TOKEN_CAP, no_null=True, why=_TOKEN_CAP_WHY),
-    "n": Tweak(maximum=CHOICES_CAP, why="every choice is billed"),
-    "tools": Tweak(
-        min_items=1,
-        max_items=2,
-        why="each tool's schema is prompt tokens; OpenAI refuses an empty tools array",
-    ),
-    "audio": Tweak(skip=True, why="audio output costs audio tokens and is not a chat-text feature"),
-    "modalities": Tweak(skip=True, why="only meaningful with audio output (see audio)"),
-    "prediction": Tweak(skip=True, why="Predicted Outputs bill rejected prediction tokens"),
-    "web_search_options": Tweak(skip=True, why="web search is billed per call, search models only"),
-    "store": Tweak(skip=True, why="stores the completion on the provider's side"),
-    "metadata": Tweak(skip=True, why="only used with store"),
-    "service_tier": Tweak(skip=True, why="changes the billing tier (flex, scale, priority)"),
-    "moderation": Tweak(skip=True, why="runs a (billed) moderation model named by the provider"),
-    "prompt_cache_retention": Tweak(skip=True, why="provider-side caching policy, model-specific"),
-    "prompt_cache_options": Tweak(skip=True, why="provider-side caching policy, 2026 models only"),
-    "logit_bias": Tweak(
-        skip=True,
-        why="token ids are tokenizer-specific: a valid id for one model is out of range "
-        "for another, and OpenAI refuses it with 400",
-    ),
-    "functions": Tweak(skip=True, why="deprecated in favour of tools, which are generated"),
-    "function_call": Tweak(skip=True, why="deprecated in favour of tool_choice"),
-}
-
-_BASE_FILE: Final = "request.json#"
-_BASE: Final = f"{_BASE_FILE}/$defs"
-
-#: Schema locations below the top level (in the base contract, ``request.json``): what valid
-#: requests draw there, and why.
-NESTED: Final[Mapping[str, Tweak]] = {
-    f"{_BASE}/tool": Tweak(
-        only=("function",), why="custom (free-form) tools are a GPT-5 feature few servers offer"
-    ),
-    f"{_BASE}/user_part": Tweak(
-        only=("text",), why="image, audio and file parts cost input tokens and are not chat text"
-    ),
-    f"{_BASE}/assistant_part": Tweak(
-        only=("text",), why="a refusal part is what a model says, not something to send"
-    ),
-    f"{_BASE}/text_content": Tweak(
-        prose=True, max_items=2, why="message text is a short sentence or two"
-    ),
-    f"{_BASE}/text_part/properties/text": Tweak(prose=True, why="message text is a short sentence"),
-    f"{_BASE}/user_message/properties/content": Tweak(
-        prose=True, max_items=2, why="message text is a short sentence or two"
-    ),
-    f"{_BASE}/assistant_message/properties/content": Tweak(
-        always=True,
-        no_null=True,
-        prose=True,
-        max_items=2,
-        why="OpenAI requires an assistant message's content unless it carries tool calls",
-    ),
-    f"{_BASE}/assistant_message/properties/tool_calls": Tweak(
-        skip=True, why="tool calls must be answered by tool messages the conversations do not build"
-    ),
-    f"{_BASE}/assistant_message/properties/audio": Tweak(
-        skip=True, why="refers to an earlier audio response by an id that does not exist"
-    ),
-    f"{_BASE}/assistant_message/properties/function_call": Tweak(skip=True, why="deprecated"),
-    f"{_BASE}/assistant_message/properties/refusal": Tweak(
-        skip=True, why="a refusal is what a model says, not something to send"
-    ),
-    f"{_BASE}/text_part/properties/prompt_cache_breakpoint": Tweak(
-        skip=True, why="provider-side caching policy, 2026 models only"
-    ),
-    f"{_BASE}/function_parameters": Tweak(
-        value=small_json_schemas(), why="a JSON Schema is a value here; draw a small strict one"
-    ),
-    f"{_BASE}/response_format_json_schema/properties/json_schema/properties/schema": Tweak(
-        always=True, value=small_json_schemas(), why="structured output needs a (small) schema"
-    ),
-    f"{_BASE}/response_format_json_schema/properties/json_schema/properties/strict": Tweak(
-        always=True, value=st.just(True), why="strict structured output is the case worth testing"
-    ),
-}
-
-#: The token caps; every valid request sets exactly one of those the schema has.
-_TOKEN_LIMITS: Final = ("max_completion_tokens", "max_tokens")
-#: Sent only beside tools: OpenAI refuses them without tools (a rule the schema does not state).
-_WITH_TOOLS: Final = ("tool_choice", "parallel_tool_calls")
-#: Conversation shapes, roles in order: instructions first, the user last. Shapes naming a role
-#: the schema's role enum lacks are dropped.
-CONVERSATIONS: Final = (
-    ("user",),
-    ("system", "user"),
-    ("developer", "user"),
-    ("user", "assistant", "user"),
-)
-#: OpenAI's JSON mode: with this response_format type, the messages must mention "JSON".
-_JSON_MODE: Final = "json_object"
+__all__ = ["drawn_parameters", "invalid_requests", "mutations", "valid_requests"]
 
 
 def valid_requests(
@@ -235,14 +118,14 @@ class _Plan:
         # base's $defs layout (see conformance.contract._compose): the nested policy applies
         # there too.
         document = self.root.split("#", 1)[0]
-        nested = {key.replace(_BASE_FILE, f"{document}#", 1): t for key, t in NESTED.items()}
+        nested = {key.replace(BASE_FILE, f"{document}#", 1): t for key, t in NESTED.items()}
         self.compiler = SchemaCompiler({**nested, **tweaks})
         schema = self.compiler.schema(self.root)
         self.properties: tuple[str, ...] = tuple(schema.get("properties", {}))
         self.required: tuple[str, ...] = tuple(schema.get("required", ()))
         self.rules = self._rules(schema)
-        self.token_limits = tuple(n for n in _TOKEN_LIMITS if n in self.properties)
-        hand_built = {"model", "messages", "tools", "stream", *_TOKEN_LIMITS, *_WITH_TOOLS}
+        self.token_limits = tuple(n for n in TOKEN_LIMITS if n in self.properties)
+        hand_built = {"model", "messages", "tools", "stream", *TOKEN_LIMITS, *WITH_TOOLS}
         self.drawn = tuple(n for n in self.properties if not self.compiler.tweak(self.prop(n)).skip)
         self.optional = tuple(n for n in self.drawn if n not in hand_built)
         self.conversation = self._conversation()
@@ -303,12 +186,12 @@ class _Plan:
         if "tools" in self.drawn and "tools" not in exclude:
             optional.append("tools")
         chosen = (
-            st.lists(st.sampled_from(optional), max_size=_MAX_OPTIONAL, unique=True)
+            st.lists(st.sampled_from(optional), max_size=MAX_OPTIONAL, unique=True)
             if optional
             else st.just([])
         )
         caps = [n for n in self.token_limits if n not in exclude]
-        with_tools = [n for n in _WITH_TOOLS if n in self.drawn and n not in exclude]
+        with_tools = [n for n in WITH_TOOLS if n in self.drawn and n not in exclude]
         unavailable = frozenset(exclude | (set(self.properties) - set(self.drawn)))
         compile_ = self.compiler.compile
 
@@ -383,7 +266,7 @@ class _Plan:
 def _mention_json(request: dict[str, Any]) -> None:
     """OpenAI refuses JSON mode unless the messages mention JSON: add the word if missing."""
     response_format = request.get("response_format")
-    if not isinstance(response_format, dict) or response_format.get("type") != _JSON_MODE:
+    if not isinstance(response_format, dict) or response_format.get("type") != JSON_MODE:
         return
     messages = request.get("messages")
     if not isinstance(messages, list) or not messages or "json" in json.dumps(messages).lower():
