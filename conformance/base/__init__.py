@@ -1,12 +1,11 @@
 """The base layer: what every other layer may use and that uses nothing of the package.
 
-The tool's errors, JSON paths, the caps of one exchange, header parsing, bounded decompression
-and the names of the deliberately broken requests.
+The tool's errors, JSON paths, the caps of one exchange, header parsing, reading YAML and the
+names of the deliberately broken requests.
 """
 
 from __future__ import annotations
 
-from conformance.base._decode import BadEncoding, decoded
 from conformance.base._errors import (
     BudgetExhausted,
     ConfigError,
@@ -27,7 +26,6 @@ __all__ = [
     "INTENTS",
     "MAX_BODY_BYTES",
     "MAX_EVENTS",
-    "BadEncoding",
     "BudgetExhausted",
     "ConfigError",
     "ConformanceError",
@@ -38,7 +36,6 @@ __all__ = [
     "NotApplicable",
     "TargetUnreachable",
     "YAMLError",
-    "decoded",
     "jpath",
     "load_yaml",
     "media_type",

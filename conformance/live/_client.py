@@ -19,16 +19,15 @@ import httpx
 
 from conformance.base import (
     DEFAULT_LIMITS,
-    BadEncoding,
     BudgetExhausted,
     DeadlineReached,
     Intent,
     Limits,
     TargetUnreachable,
-    decoded,
     retry_after_seconds,
 )
 from conformance.exchange import EventStreamParser, Exchange, expects_stream, request_bytes
+from conformance.live._decode import BadEncoding, decoded
 
 # A key no target issues: what the bad-key scenario sends.
 WRONG_KEY = "conformance-wrong-key-0000000000"
