@@ -47,12 +47,14 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Time the checks and the stream pipeline beside plain jsonschema and httpx-sse; then what a
-    default run spends and covers against each profile's emulation."""
+    """Time the checks and the stream pipeline beside plain jsonschema and httpx-sse; what a
+    default run spends and covers against each profile's emulation; its memory; and a run beside
+    schemathesis, both as whole processes against one reference router."""
     session.install(".[test]")
     session.run("python", "bench/bench_checks.py", *session.posargs)
     session.run("python", "bench/bench_budget.py")
     session.run("python", "bench/bench_memory.py")
+    session.run("python", "bench/bench_run.py")
 
 
 @nox.session(name="bench-hostile")
