@@ -30,7 +30,7 @@ from conformance.checks import REGISTRY
 from conformance.checks._results import CheckResult
 from conformance.checks._tiers import judged_as
 from conformance.cli import main
-from conformance.contract._profile import Profile
+from conformance.contract._profile import DEFAULT_PROFILE, Profile
 from conformance.live._client import Budget, Client
 from conformance.live._scenarios import SCENARIOS, Scenario
 from conformance.reference import (
@@ -451,9 +451,9 @@ def test_every_check_is_named_by_some_fault() -> None:
 
 
 @pytest.fixture(scope="module")
-def router() -> Iterator[httpx.Client]:
+def router(reference_url: Callable[[str], str]) -> Iterator[httpx.Client]:
     """The compliant router without a key: any key or none is accepted."""
-    with serve_in_thread() as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=reference_url(DEFAULT_PROFILE), timeout=10) as client:
         yield client
 
 
