@@ -7,9 +7,8 @@ request ids. Whether the whole of it is conformant is the matrix's job (``test_m
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -21,7 +20,6 @@ from conformance.reference import (
     CHOICE_ERROR_HEADER,
     MODEL_ID,
     STREAM_ERROR_HEADER,
-    serve_in_thread,
 )
 
 ASK: dict[str, Any] = {
@@ -32,10 +30,9 @@ ASK: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[dict[str, str]]:
+def served(reference_url: Callable[[str], str]) -> dict[str, str]:
     """Every shipped profile's emulation, by id: its base URL."""
-    with contextlib.ExitStack() as stack:
-        yield {name: stack.enter_context(serve_in_thread(profile=name)) for name in profile_names()}
+    return {name: reference_url(name) for name in profile_names()}
 
 
 def _post(url: str, body: dict[str, Any], **headers: str) -> httpx.Response:

@@ -8,8 +8,7 @@ conformant, generated requests included.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from conformance.cli._embedded import embedded_scenarios
 from conformance.contract._profile import load_profile, profile_names
 from conformance.live._client import Budget
 from conformance.live._run import RunOptions, run
-from conformance.reference import MODEL_ID, serve_in_thread
+from conformance.reference import MODEL_ID
 from conformance.report import RunReport
 
 EXPECTED: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(
@@ -29,10 +28,9 @@ NAMES = profile_names()
 
 
 @pytest.fixture(scope="module")
-def emulations() -> Iterator[dict[str, str]]:
+def emulations(reference_url: Callable[[str], str]) -> dict[str, str]:
     """The base URL of each profile's emulation."""
-    with contextlib.ExitStack() as stack:
-        yield {name: stack.enter_context(serve_in_thread(profile=name)) for name in NAMES}
+    return {name: reference_url(name) for name in NAMES}
 
 
 def _judge(judged: str, url: str, emulated: str, *, generated: bool) -> RunReport:

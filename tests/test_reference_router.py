@@ -30,8 +30,9 @@ from conformance.checks import REGISTRY
 from conformance.checks._results import CheckResult
 from conformance.checks._tiers import judged_as
 from conformance.cli import main
-from conformance.contract._profile import Profile
+from conformance.contract._profile import DEFAULT_PROFILE, Profile
 from conformance.live._client import Budget, Client
+from conformance.live._scenarios import SCENARIOS, Scenario
 from conformance.reference import (
     FAULTS,
     MAX_BODY_BYTES,
@@ -48,7 +49,8 @@ PROFILE = load_profile()
 
 @dataclass(frozen=True)
 class Probe:
-    """One request: its body (JSON, raw bytes, or none), method, key, extra headers, intent."""
+    """One request: its body (JSON, raw bytes, or none), method, key, extra headers, intent, and
+    the status the compliant router answers it with."""
 
     body: Mapping[str, Any] | bytes | None
     method: str = "POST"
@@ -56,6 +58,39 @@ class Probe:
     headers: Mapping[str, str] = field(default_factory=dict)
     intent: Intent | None = None
     status: int = 200  # what the compliant router answers
+
+
+# --- the run's own scenarios, as the package builds them ------------------------------------------
+
+#: What the compliant router answers the scenarios it does not answer with 200.
+SCENARIO_STATUS: dict[str, int] = {
+    "stream.invalid": 400,
+    "invalid.empty_messages": 400,
+    "invalid.malformed_json": 400,
+    "invalid.unknown_model": 404,
+    "invalid.wrong_method": 405,
+    "auth.no_key": 401,
+    "auth.bad_key": 401,
+}
+
+
+def _from_scenario(scenario: Scenario) -> Probe:
+    probe = scenario.build(MODEL_ID)
+    return Probe(
+        probe.body,
+        method=probe.method,
+        auth=probe.auth,
+        headers=probe.headers or {},
+        intent=probe.intent,
+        status=SCENARIO_STATUS.get(scenario.name, 200),
+    )
+
+
+#: Every scenario of a run (conformance.live._scenarios.SCENARIOS), by its name.
+SCENARIO_PROBES: dict[str, Probe] = {s.name: _from_scenario(s) for s in SCENARIOS}
+
+
+# --- extras: what the router is tested on beyond the run's scenarios ----------------------------
 
 
 def _ask(text: str = "Say hello in three words.", **params: Any) -> dict[str, Any]:
@@ -67,12 +102,14 @@ def _tool(name: str, **properties: Any) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "parameters": parameters}}
 
 
+#: Tools whose arguments carry a bound and an enum the router's calls must keep.
 TOOLS = [
     _tool("get_weather", city={"type": "string"}, days={"type": "integer", "minimum": 1}),
     _tool("get_time", city={"type": "string"}, zone={"enum": ["utc", "local"]}),
 ]
 WEATHER = "What is the weather in Paris? Use get_weather."
-BOTH = "Use get_weather and get_time for Paris."
+#: A structured output schema with more to keep than the scenario's: a length, a bound, an enum
+#: array and a nullable field.
 PLACE = {
     "type": "object",
     "properties": {
@@ -92,24 +129,11 @@ SCHEMA_FORMAT = {
 CUSTOM_TOOL = {"type": "custom", "custom": {"name": "run_sql", "description": "Run SQL"}}
 
 
-PROBES: dict[str, Probe] = {
-    "plain": Probe(_ask()),
+EXTRA_PROBES: dict[str, Probe] = {
     "seeded": Probe(_ask(seed=7, temperature=0, max_completion_tokens=50)),
-    "n2": Probe(_ask(n=2, temperature=1)),
-    "length": Probe(_ask("Count from one to fifty.", max_tokens=2)),
-    "stop": Probe(_ask("Count from one to ten.", stop=["five", "\n\n"])),
-    "logprobs": Probe(_ask(logprobs=True, top_logprobs=2)),
-    "json_object": Probe(_ask(response_format={"type": "json_object"})),
-    "json_schema": Probe(_ask("Name a city.", response_format=SCHEMA_FORMAT)),
-    "think": Probe(_ask("Is 91 prime?", separate_reasoning=True)),
-    "tools_auto": Probe(_ask(WEATHER, tools=TOOLS, tool_choice="auto")),
+    "json_schema_rich": Probe(_ask("Name a city.", response_format=SCHEMA_FORMAT)),
+    "stream_json_schema_rich": Probe(_ask(stream=True, response_format=SCHEMA_FORMAT)),
     "tools_auto_text": Probe(_ask("Say hi.", tools=TOOLS)),
-    "tools_required": Probe(_ask("Hello.", tools=TOOLS, tool_choice="required")),
-    "tools_named": Probe(
-        _ask(
-            WEATHER, tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_time"}}
-        )
-    ),
     "tools_allowed": Probe(
         _ask(
             WEATHER,
@@ -123,8 +147,6 @@ PROBES: dict[str, Probe] = {
             },
         )
     ),
-    "tools_none": Probe(_ask(WEATHER, tools=TOOLS, tool_choice="none")),
-    "tools_parallel": Probe(_ask(BOTH, tools=TOOLS)),
     "tools_custom": Probe(
         _ask(
             "Count the users.",
@@ -132,34 +154,19 @@ PROBES: dict[str, Probe] = {
             tool_choice={"type": "custom", "custom": {"name": "run_sql"}},
         )
     ),
-    "stream": Probe(_ask(stream=True)),
-    "stream_usage": Probe(_ask(stream=True, stream_options={"include_usage": True})),
-    "stream_n2": Probe(
-        _ask(stream=True, n=2, temperature=1, stream_options={"include_usage": True})
+    # Beside the scenario stream.max_tokens.length, which asks for no usage: without a token
+    # count the cap's checks (max_tokens.length, max_tokens.respected) skip a stream.
+    "stream_length_usage": Probe(
+        _ask(stream=True, max_tokens=2, stream_options={"include_usage": True})
     ),
-    "stream_logprobs": Probe(_ask(stream=True, logprobs=True, top_logprobs=3)),
-    "stream_length": Probe(_ask(stream=True, max_tokens=2, stream_options={"include_usage": True})),
-    "stream_tools": Probe(_ask(WEATHER, stream=True, tools=TOOLS, tool_choice="required")),
-    "stream_tools_parallel": Probe(_ask(BOTH, stream=True, tools=TOOLS)),
-    "stream_json": Probe(_ask(stream=True, response_format=SCHEMA_FORMAT)),
     "stream_interrupted": Probe(_ask(stream=True), headers={STREAM_ERROR_HEADER: "3"}),
     "invalid": Probe(_ask(temperature=5), status=400),
     "invalid_nested": Probe(
         {"model": MODEL_ID, "messages": [{"role": "wizard", "content": "hi"}]}, status=400
     ),
-    "stream_invalid": Probe(_ask(stream=True, n=0), status=400),
-    "empty_messages": Probe({"model": MODEL_ID, "messages": []}, status=400),
-    "malformed_json": Probe(
-        b'{"model": "reference-model", "messages": [', intent="malformed_json", status=400
-    ),
-    "unknown_model": Probe(
-        {"model": "no-such-model", "messages": [{"role": "user", "content": "Hi"}]},
-        intent="unknown_model",
-        status=404,
-    ),
-    "wrong_method": Probe(None, method="PUT", intent="wrong_method", status=405),
-    "no_key": Probe(_ask(), auth="none", intent="no_key", status=401),
-    "bad_key": Probe(_ask(), auth="bad", intent="bad_key", status=401),
+    # Beside the scenario stream.invalid (temperature 5): a test below reads the param the
+    # error names, n, which is this probe's own.
+    "stream_invalid_n": Probe(_ask(stream=True, n=0), status=400),
     "throttle": Probe(_ask(), headers={THROTTLE_HEADER: "2"}, status=429),
     # valid requests some servers crash on or refuse
     "content_parts": Probe(
@@ -197,9 +204,12 @@ PROBES: dict[str, Probe] = {
     ),
     "platform_broken": Probe(_ask(metadata=12345), status=400),
     "platform_deep": Probe(_ask(metadata={f"k{i}": "v" for i in range(17)}), status=400),
-    # the request after malformed_json, on the same kept-alive connection
+    # the request after invalid.malformed_json, on the same kept-alive connection
     "after_malformed": Probe(_ask()),
 }
+
+#: Every probe by name: the scenarios, then the extras (no extra takes a scenario's name).
+PROBES: dict[str, Probe] = {**SCENARIO_PROBES, **EXTRA_PROBES}
 
 # fault -> the probes that show it; the catalogue names the checks it must trip.
 FAULT_PROBES: dict[str, tuple[str, ...]] = {
@@ -213,53 +223,53 @@ FAULT_PROBES: dict[str, tuple[str, ...]] = {
     "azure-metadata-chunk": ("stream",),
     "id-changes": ("stream",),
     "index-counter": ("stream",),
-    "n-multiplexed": ("stream_n2",),
+    "n-multiplexed": ("stream.n2",),
     "role-every-delta": ("stream",),
     "no-finish-reason": ("stream", "plain"),
-    "ignore-include-usage": ("stream_usage",),
-    "usage-on-finish-chunk": ("stream_usage",),
+    "ignore-include-usage": ("stream.include_usage",),
+    "usage-on-finish-chunk": ("stream.include_usage",),
     "usage-every-chunk": ("stream",),
     "usage-arithmetic": ("plain",),
     "empty-success": ("plain",),
-    "arguments-object": ("tools_required",),
-    "arguments-not-json": ("tools_required",),
-    "tool-calls-delta-object": ("stream_tools",),
-    "tool-call-index-missing": ("stream_tools",),
-    "tool-call-index-constant": ("stream_tools_parallel",),
-    "tool-call-name-repeated": ("stream_tools",),
-    "tool-call-start-without-name": ("stream_tools",),
-    "tool-calls-dropped-in-stream": ("stream_tools",),
-    "tool-calls-leaked-as-text": ("tools_required",),
-    "stop-instead-of-tool-calls": ("tools_auto",),
-    "tool-call-when-none": ("tools_none",),
-    "forced-tool-ignored": ("tools_required", "tools_named"),
+    "arguments-object": ("tools.required",),
+    "arguments-not-json": ("tools.required",),
+    "tool-calls-delta-object": ("stream.tools",),
+    "tool-call-index-missing": ("stream.tools",),
+    "tool-call-index-constant": ("stream.tools.parallel",),
+    "tool-call-name-repeated": ("stream.tools",),
+    "tool-call-start-without-name": ("stream.tools",),
+    "tool-calls-dropped-in-stream": ("stream.tools",),
+    "tool-calls-leaked-as-text": ("tools.required",),
+    "stop-instead-of-tool-calls": ("tools.auto",),
+    "tool-call-when-none": ("tools.none",),
+    "forced-tool-ignored": ("tools.required", "tools.named"),
     "finish-reason-eos": ("plain",),
-    "exceed-max-tokens": ("length",),
-    "stop-at-cap-says-stop": ("length",),
+    "exceed-max-tokens": ("max_tokens.length",),
+    "stop-at-cap-says-stop": ("max_tokens.length",),
     "stop-sequence-included": ("stop",),
     "ignore-n": ("n2",),
-    "invalid-json-mode": ("json_object",),
-    "schema-violating-output": ("json_schema",),
+    "invalid-json-mode": ("format.json_object",),
+    "schema-violating-output": ("json_schema_rich",),
     "ignore-logprobs": ("logprobs",),
     "legacy-logprobs": ("logprobs",),
     "top-logprobs-wrong": ("logprobs",),
-    "think-in-content": ("think",),
+    "think-in-content": ("reasoning.separate",),
     "accept-invalid": ("invalid",),
-    "error-event-200": ("stream_invalid",),
+    "error-event-200": ("stream.invalid",),
     "vllm-error-envelope": ("invalid",),
     "error-fields-missing": ("invalid",),
     "retry-after-missing": ("throttle",),
-    "unknown-model-500": ("unknown_model",),
-    "auth-ignored": ("bad_key",),
+    "unknown-model-500": ("invalid.unknown_model",),
+    "auth-ignored": ("auth.bad_key",),
     "mid-stream-error-malformed": ("stream_interrupted",),
-    "drop-connection": ("plain", "stream", "n2", "length"),  # the 4th gets no answer
+    "drop-connection": ("plain", "stream", "n2", "max_tokens.length"),  # the 4th gets no answer
     "stream-reset": ("stream",),
-    "malformed-json-500-close": ("malformed_json", "after_malformed"),
-    "valid-500": ("json_schema", "content_parts", "developer", "tool_no_params"),
+    "malformed-json-500-close": ("invalid.malformed_json", "after_malformed"),
+    "valid-500": ("json_schema_rich", "content_parts", "developer", "tool_no_params"),
     "refuse-edge-values": ("edges", "seeded"),
     "platform-params-ignored": ("platform_broken",),
     "platform-params-half-validated": ("platform_deep",),
-    "wrong-method-500": ("wrong_method",),
+    "wrong-method-500": ("invalid.wrong_method",),
 }
 
 # The faults that trip errors.wrong_method (wrong-method-500) and requests.valid_accepted
@@ -344,6 +354,30 @@ def test_every_fault_has_probes() -> None:
     assert all(set(probes) <= set(PROBES) for probes in FAULT_PROBES.values())
 
 
+def _parametrized(test: Callable[..., None], argument: str) -> list[Any]:
+    """The values ``test`` is parametrized with for ``argument``."""
+    marks = [m for m in getattr(test, "pytestmark", []) if m.name == "parametrize"]
+    return [value for m in marks if m.args[0] == argument for value in m.args[1]]
+
+
+def test_every_scenario_of_a_run_is_sent_to_the_router_as_the_package_builds_it() -> None:
+    """A scenario added to the package is judged on the compliant router and on every fault
+    at once here, without a line of this file changing; and no extra stands in for one."""
+    names = [s.name for s in SCENARIOS]
+    assert set(names) <= set(_parametrized(test_the_compliant_router_passes_every_check, "name"))
+    assert not set(EXTRA_PROBES) & set(names), "an extra takes a scenario's name"
+    assert set(SCENARIO_STATUS) <= set(names), "a status for a scenario the package lost"
+    for scenario in SCENARIOS:
+        built, probe = scenario.build(MODEL_ID), PROBES[scenario.name]
+        assert (probe.body, probe.method, probe.auth, probe.intent) == (
+            built.body,
+            built.method,
+            built.auth,
+            built.intent,
+        ), scenario.name
+        assert dict(probe.headers) == dict(built.headers or {}), scenario.name
+
+
 def _unregistered(checks: set[str]) -> None:
     """Skip, naming the checks a fault names that this build does not register."""
     if checks:
@@ -379,11 +413,13 @@ def test_every_check_is_tripped_by_some_fault(send: Send) -> None:
 
 #: Probes some fault answers with its own 500 (a crash it imitates), all faults at once.
 _FAULT_500 = {
-    "unknown_model",
-    "malformed_json",
-    "wrong_method",
-    "json_schema",
-    "stream_json",
+    "invalid.unknown_model",
+    "invalid.malformed_json",
+    "invalid.wrong_method",
+    "format.json_schema",
+    "stream.format.json_schema",
+    "json_schema_rich",
+    "stream_json_schema_rich",
     "content_parts",
     "developer",
     "tool_no_params",
@@ -415,9 +451,9 @@ def test_every_check_is_named_by_some_fault() -> None:
 
 
 @pytest.fixture(scope="module")
-def router() -> Iterator[httpx.Client]:
+def router(reference_url: Callable[[str], str]) -> Iterator[httpx.Client]:
     """The compliant router without a key: any key or none is accepted."""
-    with serve_in_thread() as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+    with httpx.Client(base_url=reference_url(DEFAULT_PROFILE), timeout=10) as client:
         yield client
 
 
@@ -454,7 +490,12 @@ def test_a_key_is_required_on_models_too(send: Send) -> None:
 
 @pytest.mark.parametrize(
     ("name", "param"),
-    [("invalid", "temperature"), ("invalid_nested", "messages"), ("empty_messages", "messages")],
+    [
+        ("invalid", "temperature"),
+        ("invalid_nested", "messages"),
+        ("invalid.empty_messages", "messages"),
+        ("stream.invalid", "temperature"),
+    ],
 )
 def test_a_400_names_the_top_level_field(send: Send, name: str, param: str) -> None:
     error = send("compliant", name).json["error"]
@@ -462,7 +503,7 @@ def test_a_400_names_the_top_level_field(send: Send, name: str, param: str) -> N
 
 
 def test_a_broken_stream_request_gets_json_not_a_stream(send: Send) -> None:
-    exchange = send("compliant", "stream_invalid")
+    exchange = send("compliant", "stream_invalid_n")
     assert (exchange.status, exchange.media_type) == (400, "application/json")
     assert exchange.json["error"]["param"] == "n"
 
@@ -551,7 +592,7 @@ def test_every_connection_fault_shows_on_the_wire(send: Send) -> None:
     assert cut.status == 200
     assert cut.body.count(b"data: ") == 2
     assert b"[DONE]" not in cut.body
-    crashed = send("malformed-json-500-close", "malformed_json")
+    crashed = send("malformed-json-500-close", "invalid.malformed_json")
     assert (crashed.status, crashed.media_type) == (500, "text/plain")
     assert "close" not in crashed.headers.get("connection", "")
     after = send("malformed-json-500-close", "after_malformed")

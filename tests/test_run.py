@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.cli._embedded import EMBEDDED_SCENARIOS
-from conformance.contract._profile import FEATURES, load_profile
+from conformance.contract._profile import DEFAULT_PROFILE, FEATURES, load_profile
 from conformance.live._client import Budget
 from conformance.live._run import Judged, Runner, RunOptions, aggregate
 from conformance.live._scenarios import SCENARIOS, Probe, Scenario
@@ -189,37 +190,39 @@ class _Recording(Runner):
         return judged
 
 
-def test_the_same_seed_draws_the_same_requests_batch_after_batch() -> None:
+def test_the_same_seed_draws_the_same_requests_batch_after_batch(
+    reference_url: Callable[[str], str],
+) -> None:
     drawn = []
     for _ in range(2):
-        with serve_in_thread() as url:
-            options = RunOptions(
-                base_url=url,
-                profile=load_profile(),
-                model="reference-model",
-                seed=7,
-                max_examples=130,  # two batches of generation
-                budget=Budget(max_requests=1000, max_completion_tokens=10**9),
-            )
-            runner = _Recording(options, progress=lambda line: None)
-            runner.sent, runner.bodies = [], []
-            with runner.client:
-                runner.generated("reference-model")
+        options = RunOptions(
+            base_url=reference_url(DEFAULT_PROFILE),
+            profile=load_profile(),
+            model="reference-model",
+            seed=7,
+            max_examples=130,  # two batches of generation
+            budget=Budget(max_requests=1000, max_completion_tokens=10**9),
+        )
+        runner = _Recording(options, progress=lambda line: None)
+        runner.sent, runner.bodies = [], []
+        with runner.client:
+            runner.generated("reference-model")
         drawn.append(runner.bodies)
     assert len(drawn[0]) >= 260
     assert drawn[0] == drawn[1]
 
 
-def test_scenarios_the_profile_does_not_document_are_not_sent() -> None:
+def test_scenarios_the_profile_does_not_document_are_not_sent(
+    reference_url: Callable[[str], str],
+) -> None:
     lines: list[str] = []
     profile = load_profile("anyapi")  # no n; tool_choice none or auto only
-    with serve_in_thread(profile="anyapi") as url:
-        options = RunOptions(base_url=url, profile=profile, model="reference-model")
-        runner = _Recording(options, progress=lambda event: lines.append(str(event)))
-        runner.sent, runner.bodies = [], []
-        with runner.client:
-            runner.plain("reference-model")
-            runner.targeted("reference-model")
+    options = RunOptions(base_url=reference_url("anyapi"), profile=profile, model="reference-model")
+    runner = _Recording(options, progress=lambda event: lines.append(str(event)))
+    runner.sent, runner.bodies = [], []
+    with runner.client:
+        runner.plain("reference-model")
+        runner.targeted("reference-model")
     sent = set(runner.sent)
     assert {"n2", "tools.required", "tools.named"}.isdisjoint(sent)
     assert {"plain", "tools.auto", "tools.none"} <= sent

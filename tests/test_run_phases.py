@@ -5,9 +5,10 @@ finding was seen under concurrency."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
-from conformance.contract._profile import load_profile
+from conformance.contract._profile import DEFAULT_PROFILE, load_profile
 from conformance.exchange import Control
 from conformance.generate._coverage import coverage_plan
 from conformance.live._aggregate import Tally
@@ -51,10 +52,13 @@ def test_a_request_the_target_never_answers_is_retried_once_and_reported() -> No
     assert "retried" in entry.evidence
 
 
-def test_a_feature_refused_like_the_plain_request_is_not_called_unsupported() -> None:
+def test_a_feature_refused_like_the_plain_request_is_not_called_unsupported(
+    reference_url: Callable[[str], str],
+) -> None:
     # An unknown model: every request is refused with 404, the plain one included.
-    with serve_in_thread() as url:
-        report = run(_options(url, model="conformance-no-such-model-1"), QUIET)
+    report = run(
+        _options(reference_url(DEFAULT_PROFILE), model="conformance-no-such-model-1"), QUIET
+    )
     verdicts = {e.check: e for e in report.entries}
     assert not report.complete  # no answer could be judged
     forced = verdicts["tool_calls.forced"]
@@ -74,12 +78,13 @@ def test_the_parameters_a_target_ignores_are_found_once_and_cost_a_should_findin
     assert "metadata" in report.ignored
 
 
-def test_a_compliant_target_implements_every_ignorable_parameter() -> None:
-    with serve_in_thread() as url:
-        runner = Runner(_options(url), QUIET)
-        with runner.client:
-            runner.plain(MODEL)
-            runner.ignorable(MODEL)
+def test_a_compliant_target_implements_every_ignorable_parameter(
+    reference_url: Callable[[str], str],
+) -> None:
+    runner = Runner(_options(reference_url(DEFAULT_PROFILE)), QUIET)
+    with runner.client:
+        runner.plain(MODEL)
+        runner.ignorable(MODEL)
     assert runner.ignored == {}
     assert runner.profile.may_ignore == {}  # every one is judged as core from now on
     assert runner.tally.exchanges == 1 + len(load_profile().may_ignore)
@@ -124,11 +129,13 @@ def test_a_finding_seen_under_concurrency_says_so_and_is_replayed_alone() -> Non
     assert "(seen with 4 requests in flight; also alone)" in shown.message
 
 
-def test_a_run_covers_every_bound_its_budget_allows_and_reports_its_concurrency() -> None:
+def test_a_run_covers_every_bound_its_budget_allows_and_reports_its_concurrency(
+    reference_url: Callable[[str], str],
+) -> None:
     core = len(coverage_plan(load_profile(), MODEL).bounds)
-    with serve_in_thread() as url:
-        default = run(_options(url, concurrency=3), QUIET)
-        ample = run(_options(url, budget=Budget(max_requests=400)), QUIET)
+    url = reference_url(DEFAULT_PROFILE)
+    default = run(_options(url, concurrency=3), QUIET)
+    ample = run(_options(url, budget=Budget(max_requests=400)), QUIET)
     assert default.concurrency == 3
     bounds, covered = default.coverage
     # Every core bound, then what the budget allows of the implemented platform parameters'.

@@ -206,7 +206,7 @@ def test_each_chunk_of_text_is_followed_by_three_empty_deltas(url: Url) -> None:
 
 
 def test_a_named_tool_choice_finishes_with_tool_calls(url: Url) -> None:
-    named = PROBES["tools_named"].body
+    named = PROBES["tools.named"].body
     assert isinstance(named, dict)
     choice = _post(url("named-tool-choice-tool-calls"), named).json()["choices"][0]
     assert choice["message"]["tool_calls"][0]["function"]["name"] == "get_time"
