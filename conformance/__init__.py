@@ -18,31 +18,73 @@ Public surface (everything else lives in private modules and may change):
 
 from __future__ import annotations
 
-from conformance.base import (
-    BudgetExhausted,
-    ConfigError,
-    ConformanceError,
-    NotApplicable,
-    TargetUnreachable,
-)
-from conformance.checks import REGISTRY, Check, CheckResult, Failure, Violation, check, run_checks
-from conformance.contract import (
-    Profile,
-    Requirement,
-    SchemaValidator,
-    load_profile,
-    requirements,
-    validator,
-)
-from conformance.exchange import (
-    Event,
-    EventStream,
-    EventStreamParser,
-    Exchange,
-    Fixture,
-    load_fixture,
-    parse_event_stream,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.base import (
+        BudgetExhausted,
+        ConfigError,
+        ConformanceError,
+        NotApplicable,
+        TargetUnreachable,
+    )
+    from conformance.checks import (
+        REGISTRY,
+        Check,
+        CheckResult,
+        Failure,
+        Violation,
+        check,
+        run_checks,
+    )
+    from conformance.contract import (
+        Profile,
+        Requirement,
+        SchemaValidator,
+        load_profile,
+        requirements,
+        validator,
+    )
+    from conformance.exchange import (
+        Event,
+        EventStream,
+        EventStreamParser,
+        Exchange,
+        Fixture,
+        load_fixture,
+        parse_event_stream,
+    )
+
+#: The layer each public name lives in. Names load on first use, so importing the package (as
+#: the pytest plugin does in every run of a repo that has it installed) costs almost nothing.
+_HOMES = {
+    "BudgetExhausted": "base",
+    "ConfigError": "base",
+    "ConformanceError": "base",
+    "NotApplicable": "base",
+    "TargetUnreachable": "base",
+    "REGISTRY": "checks",
+    "Check": "checks",
+    "CheckResult": "checks",
+    "Failure": "checks",
+    "Violation": "checks",
+    "check": "checks",
+    "run_checks": "checks",
+    "Profile": "contract",
+    "Requirement": "contract",
+    "SchemaValidator": "contract",
+    "load_profile": "contract",
+    "requirements": "contract",
+    "validator": "contract",
+    "Event": "exchange",
+    "EventStream": "exchange",
+    "EventStreamParser": "exchange",
+    "Exchange": "exchange",
+    "Fixture": "exchange",
+    "load_fixture": "exchange",
+    "parse_event_stream": "exchange",
+}
 
 __all__ = [
     "BudgetExhausted",
@@ -71,3 +113,16 @@ __all__ = [
     "validator",
     "Violation",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
