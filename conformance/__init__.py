@@ -13,10 +13,16 @@ Public surface (everything else lives in private modules and may change):
 - the contract as data: :func:`requirements` (the catalogue), :func:`validator` (a compiled
   schema from ``schemas/``);
 - the strict SSE parser: :class:`EventStreamParser`, :func:`parse_event_stream`;
+- requests for your own Hypothesis tests: :func:`valid_requests` (requests a profile's request
+  schema accepts) and :func:`invalid_requests` (one constraint broken, described by an
+  :class:`InvalidRequest`); loaded on first use, so ``import conformance`` does not import
+  Hypothesis;
 - the tool's own errors: :class:`ConformanceError` and its subclasses.
 """
 
 from __future__ import annotations
+
+import typing
 
 from conformance.base import (
     BudgetExhausted,
@@ -44,6 +50,12 @@ from conformance.exchange import (
     parse_event_stream,
 )
 
+if typing.TYPE_CHECKING:
+    from conformance.generate import InvalidRequest, invalid_requests, valid_requests
+
+#: Names loaded on first use: they need Hypothesis, which the light commands never import.
+_LAZY: typing.Final = frozenset({"InvalidRequest", "invalid_requests", "valid_requests"})
+
 __all__ = [
     "BudgetExhausted",
     "Check",
@@ -57,6 +69,8 @@ __all__ = [
     "Exchange",
     "Failure",
     "Fixture",
+    "invalid_requests",
+    "InvalidRequest",
     "load_fixture",
     "load_profile",
     "NotApplicable",
@@ -68,6 +82,22 @@ __all__ = [
     "run_checks",
     "SchemaValidator",
     "TargetUnreachable",
+    "valid_requests",
     "validator",
     "Violation",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    """Load the names of :data:`_LAZY` from ``conformance.generate`` on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from conformance import generate
+
+    value = getattr(generate, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
