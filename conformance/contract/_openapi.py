@@ -44,6 +44,13 @@ _SSE_FRAMING: Final = (
     "This schema describes one event as a parser returns it."
 )
 
+#: The rule beside the request schema (see _cross_field.py): a server refuses a request that
+#: breaks it, though the schema accepts it.
+_CROSS_FIELD: Final = (
+    "Beyond the schema: a `tool_choice` that names a tool must name one offered in `tools` "
+    "(JSON Schema cannot compare two fields' values); a request that does not is refused."
+)
+
 
 def openapi_document(
     profile: Profile, *, base_url: str | None = None, model: str | None = None
@@ -74,6 +81,7 @@ def openapi_document(
         "operationId": "createChatCompletion",
         "summary": "Create a chat completion",
         "requestBody": {
+            "description": _CROSS_FIELD,
             "required": True,
             "content": {"application/json": {"schema": {"$ref": roles["request"]}}},
         },
