@@ -48,8 +48,8 @@ import httpx
 
 from conformance.checks import REGISTRY
 from conformance.cli._cli_run import _scratch_hypothesis_home
-from conformance.contract._profile import load_profile
-from conformance.contract._schema_store import load_schema
+from conformance.contract import load_profile
+from conformance.contract import openapi_document as contract_openapi_document
 from conformance.exchange import request_bytes
 from conformance.live._client import Budget, Client
 from conformance.live._run import Runner, RunOptions
@@ -58,8 +58,8 @@ from conformance.live._scenarios import Probe
 MODEL = "reference-model"
 #: Where the counting wrapper answers its own figures (outside the router's routes).
 STATS = "/__bench__/stats"
-#: Checks schemathesis applies: the one that means something for an operation whose documented
-#: answer has no schema (``all`` adds checks with nothing to compare against).
+#: Checks schemathesis applies: a crash is the one finding both sides judge alike (the suite's
+#: own checks are what the comparison leaves out: ``all`` adds schemathesis's schema checks).
 ST_CHECKS = "not_a_server_error"
 #: Budgets that never stop ``conformance run`` before its phases end.
 UNBOUNDED = ["--max-requests", "1000000", "--max-completion-tokens", "1000000000"]
@@ -72,33 +72,10 @@ ASGI = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
-    """The chat-completions operation, its request body being our request schema."""
-    request = load_schema("request.json")
-    text = json.dumps(request).replace('"#/$defs/', '"#/components/schemas/')
-    schema = json.loads(text)
-    # The served model only: otherwise most generated cases end at a 404 for an unknown model.
-    schema["properties"]["model"] = {"const": MODEL}
-    components = schema.pop("$defs")
-    for key in ("$schema", "$id"):
-        schema.pop(key, None)
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "chat completions", "version": "1"},
-        "servers": [{"url": base_url}],
-        "paths": {
-            "/chat/completions": {
-                "post": {
-                    "operationId": "createChatCompletion",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": schema}},
-                    },
-                    "responses": {"200": {"description": "a chat.completion"}},
-                }
-            }
-        },
-        "components": {"schemas": components},
-    }
+    """The package's OpenAPI document of the base profile's operation (what ``conformance
+    openapi`` writes), allowing only the served model: otherwise most generated cases end at a
+    404 for an unknown model."""
+    return contract_openapi_document(load_profile(), base_url=base_url, model=MODEL)
 
 
 class Counted:
@@ -252,8 +229,10 @@ def generated_phase(url: str, examples: int, seed: int) -> None:
 
 def schemathesis(document: Path, url: str, examples: int, seed: int, cwd: Path) -> Measured:
     st = shutil.which("st") or str(Path(sys.executable).parent / "st")
+    # The document's server is the router's origin; its path carries the profile's prefix.
+    server = json.loads(document.read_text())["servers"][0]["url"]
     command = [
-        st, "run", str(document), "--url", url, "--phases", "fuzzing", "--mode", "positive",
+        st, "run", str(document), "--url", server, "--phases", "fuzzing", "--mode", "positive",
         "-n", str(examples), "--seed", str(seed), "--checks", ST_CHECKS, "--workers", "1",
         "--generation-database", "none", "--no-color",
     ]  # fmt: skip

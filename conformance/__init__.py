@@ -13,6 +13,9 @@ Public surface (everything else lives in private modules and may change):
 - the contract as data: :func:`requirements` (the catalogue), :func:`validator` (a compiled
   schema from ``schemas/``);
 - the strict SSE parser: :class:`EventStreamParser`, :func:`parse_event_stream`;
+- requests for your own Hypothesis tests: :func:`valid_requests` (requests a profile's request
+  schema accepts) and :func:`invalid_requests` (one constraint broken, described by an
+  :class:`InvalidRequest`);
 - the tool's own errors: :class:`ConformanceError` and its subclasses.
 """
 
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
         load_fixture,
         parse_event_stream,
     )
+    from conformance.generate import InvalidRequest, invalid_requests, valid_requests
 
 #: The layer each public name lives in. Names load on first use, so importing the package (as
 #: the pytest plugin does in every run of a repo that has it installed) costs almost nothing.
@@ -84,6 +88,9 @@ _HOMES = {
     "Fixture": "exchange",
     "load_fixture": "exchange",
     "parse_event_stream": "exchange",
+    "InvalidRequest": "generate",
+    "invalid_requests": "generate",
+    "valid_requests": "generate",
 }
 
 __all__ = [
@@ -99,6 +106,8 @@ __all__ = [
     "Exchange",
     "Failure",
     "Fixture",
+    "invalid_requests",
+    "InvalidRequest",
     "load_fixture",
     "load_profile",
     "NotApplicable",
@@ -110,6 +119,7 @@ __all__ = [
     "run_checks",
     "SchemaValidator",
     "TargetUnreachable",
+    "valid_requests",
     "validator",
     "Violation",
 ]

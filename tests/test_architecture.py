@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
+import pytest
+
 import conformance
 
 PACKAGE: Final = Path(conformance.__file__).parent
@@ -26,6 +28,7 @@ LAYERS: Final = {
     "report": {"report"},
     "reference": {"reference"},
     "live": {"live"},
+    "bridge": {"schemathesis_checks"},
     "cli": {"cli", "__main__", ""},
 }
 ALLOWED: Final = {
@@ -37,8 +40,12 @@ ALLOWED: Final = {
     "report": {"base", "contract", "checks"},
     "reference": {"base", "contract"},
     "live": {"base", "contract", "exchange", "checks", "generate", "report"},
-    "cli": set(LAYERS),
+    "bridge": set(LAYERS) - {"cli"},
+    "cli": set(LAYERS) - {"bridge"},
 }
+#: Modules whose third-party imports come from an optional extra of pyproject.toml, not from the
+#: runtime dependencies: module file -> the extra.
+OPTIONAL: Final = {"schemathesis_checks.py": "schemathesis"}
 
 
 def _module(path: Path) -> str:
@@ -133,10 +140,10 @@ def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:
     assert _cycle_arrows({"x": {"x.a"}, "x.a": {"x"}}) == {("x.a", "x")}
 
 
-def _third_party_imports() -> set[str]:
-    """The top-level names of everything outside the standard library the package imports."""
+def _third_party_imports(paths: list[Path]) -> set[str]:
+    """The top-level names of everything outside the standard library ``paths`` import."""
     found = set()
-    for path in PACKAGE.rglob("*.py"):
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found.add(node.module.split(".")[0])
@@ -150,11 +157,37 @@ def _canonical(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _distributions(names: set[str]) -> set[str]:
+    homes = importlib.metadata.packages_distributions()
+    return {_canonical(dist) for name in names for dist in homes[name]}
+
+
+PROJECT: Final = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())[
+    "project"
+]
+
+
 def test_the_runtime_dependencies_are_what_the_package_imports() -> None:
     """No dependency the package never imports (pytest and schemathesis belong to the tests),
-    and none it imports without declaring."""
-    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
-    declared = {_canonical(requirement) for requirement in project["dependencies"]}
-    homes = importlib.metadata.packages_distributions()
-    imported = {_canonical(dist) for name in _third_party_imports() for dist in homes[name]}
-    assert imported == declared
+    and none it imports without declaring. The modules of :data:`OPTIONAL` do not count: their
+    imports are their extra's."""
+    paths = [path for path in PACKAGE.rglob("*.py") if path.name not in OPTIONAL]
+    declared = {_canonical(requirement) for requirement in PROJECT["dependencies"]}
+    assert _distributions(_third_party_imports(paths)) == declared
+
+
+@pytest.mark.parametrize(("module", "extra"), sorted(OPTIONAL.items()))
+def test_an_optional_module_imports_only_its_extra_beyond_the_dependencies(
+    module: str, extra: str
+) -> None:
+    runtime = {_canonical(requirement) for requirement in PROJECT["dependencies"]}
+    declared = {_canonical(r) for r in PROJECT["optional-dependencies"][extra]}
+    imported = _distributions(_third_party_imports([PACKAGE / module]))
+    assert imported - runtime == declared
+
+
+def test_no_layer_imports_an_optional_module() -> None:
+    """``import conformance`` and every command work without the optional extras."""
+    optional = {f"conformance.{name.removesuffix('.py')}" for name in OPTIONAL}
+    wrong = [m for m, imported in _graph().items() if imported & optional]
+    assert not wrong, wrong

@@ -7,6 +7,7 @@ Exit codes: 0 conformant (no MUST failure); 1 not conformant; 2 usage or configu
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,13 @@ from conformance.cli._cli_run import (
     report_targets,
     run_command,
 )
-from conformance.contract import DEFAULT_PROFILE, load_profile, profile_names, requirements
+from conformance.contract import (
+    DEFAULT_PROFILE,
+    load_profile,
+    openapi_document,
+    profile_names,
+    requirements,
+)
 from conformance.live import describe, summary, validation_report
 from conformance.live import validate as run_validation
 from conformance.report import RENDERERS
@@ -102,6 +109,47 @@ def list_profiles() -> None:
         profile = load_profile(name)
         click.echo(f"{profile.id:<18}  {profile.title}")
         click.echo(f"{'':<18}  {profile.base_url}/chat/completions  (source: {profile.source})")
+
+
+@main.command("openapi")
+@click.option(
+    "--profile",
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    help="Profile id or YAML path whose endpoint the document describes.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the document to this file (default: standard output).",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="The server, everything before /chat/completions (default: the profile's).",
+)
+@click.option(
+    "--model",
+    default=None,
+    metavar="NAME",
+    help="Allow only this model in requests (for tools that generate them).",
+)
+@_clean_errors
+def openapi(profile: str, output: Path | None, base_url: str | None, model: str | None) -> None:
+    """Write an OpenAPI 3.1 document of the profile's chat-completions endpoint."""
+    document = openapi_document(load_profile(profile), base_url=base_url, model=model)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write {output}: {error.strerror}") from None
+    click.echo(f"wrote {output}", err=True)
 
 
 @main.command("validate")

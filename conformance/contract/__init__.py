@@ -1,11 +1,12 @@
 """The contract as data: JSON Schemas and their validators, profiles and their composition, the
-cross-field rules JSON Schema cannot state, the requirement catalogue, and the formats of the
-files users give."""
+cross-field rules JSON Schema cannot state, the requirement catalogue, the formats of the files
+users give, and a profile's endpoint as an OpenAPI document."""
 
 from __future__ import annotations
 
 from conformance.contract._cross_field import OFFERED_TOOL, named_tools, offered_tools
 from conformance.contract._formats import FIXTURE_FORMAT, check_format
+from conformance.contract._openapi import OPENAPI_VERSION, openapi_document
 from conformance.contract._profile import (
     DEFAULT_PROFILE,
     FEATURES,
@@ -25,6 +26,7 @@ __all__ = [
     "FEATURES",
     "FIXTURE_FORMAT",
     "OFFERED_TOOL",
+    "OPENAPI_VERSION",
     "ErrorCode",
     "Level",
     "MidStreamError",
@@ -37,6 +39,7 @@ __all__ = [
     "load_schema",
     "named_tools",
     "offered_tools",
+    "openapi_document",
     "profile_names",
     "requirement",
     "requirements",

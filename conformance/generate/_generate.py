@@ -35,7 +35,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
-from conformance.contract import Profile, SchemaValidator, validator
+from conformance.contract import Profile, SchemaValidator, load_profile, validator
 from conformance.generate._mutations import Draw, InvalidRequest, Mutation, MutationBuilder
 from conformance.generate._policy import (
     BASE_FILE,
@@ -57,26 +57,53 @@ __all__ = ["drawn_parameters", "invalid_requests", "mutations", "valid_requests"
 
 
 def valid_requests(
-    profile: Profile, *, model: str, stream: bool | None = None, exclude: Sequence[str] = ()
+    profile: Profile | str,
+    *,
+    model: str | None = None,
+    stream: bool | None = None,
+    exclude: Sequence[str] = (),
 ) -> SearchStrategy[dict[str, Any]]:
     """Requests the profile's request schema accepts, small and cheap by construction.
 
+    ``profile`` is a :class:`~conformance.Profile` or the name of a shipped profile (or a path to
+    a profile file). ``model`` is the model every request names; None draws a name the schema
+    accepts (any non-empty string: a server would answer most of them "unknown model").
     ``stream`` True or False fixes streaming (False: ``stream`` absent, false or null); None
     draws it. ``exclude`` names more top-level parameters to leave out (e.g. ones the target
-    refused as unsupported).
+    refused as unsupported). For example::
+
+        from hypothesis import given
+        from conformance import load_profile, valid_requests
+
+        @given(valid_requests("openai-compatible", model="gpt-4o-mini"))
+        def test_my_server_answers(request):
+            assert load_profile("openai-compatible").request.is_valid(request)
+            ...  # POST it to the server under test and judge the answer
     """
-    return _plan(profile.request_schema).valid(model, stream, frozenset(exclude))
+    chosen = _profile(profile)
+    return _plan(chosen.request_schema).valid(model, stream, frozenset(exclude))
 
 
 def invalid_requests(
-    profile: Profile, *, model: str, exclude: Collection[str] = frozenset()
+    profile: Profile | str, *, model: str | None = None, exclude: Collection[str] = frozenset()
 ) -> SearchStrategy[InvalidRequest]:
     """Valid requests with one constraint broken, each naming the field and the rule.
 
-    ``exclude`` names top-level parameters never broken, nor sent (e.g. ones the target ignores):
-    a mutation that sets, removes or relies on one of them is not drawn.
+    Each :class:`InvalidRequest` says what it breaks: ``field`` (the JSON path of the broken
+    value), ``rule`` (the schema keyword, or ``"dependency"`` for a cross-field rule),
+    ``mutation`` (how it was broken) and ``reported_at`` (where a schema validator reports it
+    first). ``profile`` and ``model`` are as for :func:`valid_requests`. ``exclude`` names
+    top-level parameters never broken, nor sent (e.g. ones the target ignores): a mutation that
+    sets, removes or relies on one of them is not drawn. For example::
+
+        from hypothesis import given
+        from conformance import InvalidRequest, invalid_requests
+
+        @given(invalid_requests("openai-compatible", model="gpt-4o-mini"))
+        def test_my_server_refuses(case: InvalidRequest):
+            ...  # POST case.request; expect a 4xx error naming case.field
     """
-    plan = _plan(profile.request_schema)
+    plan = _plan(_profile(profile).request_schema)
     left_out = frozenset(exclude)
     base = plan.valid(model, None, left_out)
     allowed = [m for m in plan.mutations if not m.parameters & left_out]
@@ -94,6 +121,10 @@ def invalid_requests(
 def mutations(profile: Profile) -> list[Mutation]:
     """Every mutation :func:`invalid_requests` draws from, in schema order."""
     return list(_plan(profile.request_schema).mutations)
+
+
+def _profile(profile: Profile | str) -> Profile:
+    return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
 def drawn_parameters(profile: Profile) -> tuple[str, ...]:
@@ -178,7 +209,7 @@ class _Plan:
         )
 
     def valid(
-        self, model: str, stream: bool | None, exclude: frozenset[str]
+        self, model: str | None, stream: bool | None, exclude: frozenset[str]
     ) -> SearchStrategy[dict[str, Any]]:
         optional = [n for n in self.optional if n not in exclude]
         if stream is None and "stream" in self.drawn and "stream" not in exclude:
@@ -197,7 +228,8 @@ class _Plan:
 
         @st.composite
         def request(draw: DrawFn) -> dict[str, Any]:
-            built: dict[str, Any] = {"model": model, "messages": draw(self.conversation)}
+            named = model if model is not None else draw(compile_(self.prop("model")))
+            built: dict[str, Any] = {"model": named, "messages": draw(self.conversation)}
             if caps:
                 cap = draw(st.sampled_from(caps))
                 built[cap] = draw(compile_(self.prop(cap)))
