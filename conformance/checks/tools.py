@@ -156,6 +156,12 @@ def forced_choice_obeyed(exchange: Exchange, profile: Profile) -> Iterator[Viola
     if not _must_call(tool_choice):
         raise NotApplicable("tool_choice does not force a call")
     name = forced_name(tool_choice)
+    allowed = _allowed_names(tool_choice)
+    offered = _offered(exchange.requested)
+    if not (offered if allowed is None else offered & allowed):
+        # "required" beside legacy functions only, or an allowed_tools list naming none of the
+        # offered tools: the choice leaves nothing to call, so no call can be owed.
+        raise NotApplicable("the request offers no tool the choice lets the model call")
     # The cap or a filter may stop generation before the call.
     owed = [choice for choice in exchange.answer.choices if not choice.cut_short]
     if not owed:
