@@ -9,6 +9,7 @@ from conformance.checks._registry import (
     CheckFunction,
     Refusal,
     check,
+    refused,
     run_checks,
 )
 from conformance.checks._results import CheckResult, Failure, Status, Violation
@@ -20,6 +21,7 @@ __all__ = [
     "Failure",
     "Status",
     "judged_as",
+    "refused",
     "wrong_type_probe",
     "Check",
     "CheckFunction",

@@ -26,6 +26,16 @@ from conformance.contract import FEATURES, Level, Profile, Requirement, requirem
 from conformance.exchange import Exchange, Kind
 
 
+def refused(exchange: Exchange, profile: Profile) -> str | None:
+    """How a clean refusal reads (a 4xx other than throttling, in the error envelope); else
+    None. A clean refusal of a feature's request is what a :class:`Refusal` carries."""
+    if exchange.kind != "error" or not 400 <= exchange.status < 500:
+        return None
+    if exchange.status in (408, 429) or not profile.error.is_valid(exchange.json):
+        return None
+    return f"{exchange.status} {str(exchange.json['error'].get('message'))[:160]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     """A feature the target refused cleanly: its checks are skipped with this reason.

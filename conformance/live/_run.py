@@ -36,7 +36,14 @@ from conformance.base import (
     Limits,
     TargetUnreachable,
 )
-from conformance.checks import REGISTRY, Refusal, judged_as, run_checks, wrong_type_probe
+from conformance.checks import (
+    REGISTRY,
+    Refusal,
+    judged_as,
+    refused,
+    run_checks,
+    wrong_type_probe,
+)
 from conformance.contract import Profile
 from conformance.exchange import Control, Exchange
 from conformance.generate import Body, CoveragePlan, InvalidCase, ValidCase, same_class, shrink
@@ -85,15 +92,6 @@ class RunOptions:
     def replay(self) -> Replay:
         env = self.api_key_env or ("API_KEY" if self.api_key else None)
         return Replay(self.base_url, env)
-
-
-def _refused(exchange: Exchange, profile: Profile) -> str | None:
-    """How a clean refusal reads (a 4xx other than throttling, in the error envelope); else None."""
-    if exchange.kind != "error" or not 400 <= exchange.status < 500:
-        return None
-    if exchange.status in (408, 429) or not profile.error.is_valid(exchange.json):
-        return None
-    return f"{exchange.status} {str(exchange.json['error'].get('message'))[:160]}"
 
 
 class _InFlight:
@@ -209,14 +207,14 @@ class Runner:
         feature is "not offered" only when the plain request of the same run was accepted."""
         if feature is None:
             return None
-        refused = _refused(exchange, self.profile)
-        if refused is None:
+        answered = refused(exchange, self.profile)
+        if answered is None:
             return None
         baseline = self.baseline
         if baseline is not None and 200 <= baseline.status < 300:
-            return Refusal(feature, refused)
+            return Refusal(feature, answered)
         plain = "no answer" if baseline is None or baseline.kind == "no_answer" else baseline.status
-        return Refusal(feature, refused, baseline=str(plain))
+        return Refusal(feature, answered, baseline=str(plain))
 
     def _record(self, judged: Judged) -> None:
         if judged.control is not None:
