@@ -27,6 +27,7 @@ LAYERS: Final = {
     "reference": {"reference"},
     "live": {"live"},
     "cli": {"cli", "__main__", ""},
+    "plugin": {"pytest_plugin"},
 }
 ALLOWED: Final = {
     "base": set(),
@@ -37,7 +38,8 @@ ALLOWED: Final = {
     "report": {"base", "contract", "checks"},
     "reference": {"base", "contract"},
     "live": {"base", "contract", "exchange", "checks", "generate", "report"},
-    "cli": set(LAYERS),
+    "cli": set(LAYERS) - {"plugin"},
+    "plugin": set(LAYERS) - {"cli"},
 }
 
 
@@ -133,10 +135,15 @@ def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:
     assert _cycle_arrows({"x": {"x.a"}, "x.a": {"x"}}) == {("x.a", "x")}
 
 
-def _third_party_imports() -> set[str]:
+#: The module pytest loads, from the entry point ``pytest11``: it runs only inside pytest, so
+#: pytest is its host, not a dependency of the package.
+PLUGIN: Final = PACKAGE / "pytest_plugin.py"
+
+
+def _third_party_imports(paths: list[Path] | None = None) -> set[str]:
     """The top-level names of everything outside the standard library the package imports."""
     found = set()
-    for path in PACKAGE.rglob("*.py"):
+    for path in PACKAGE.rglob("*.py") if paths is None else paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found.add(node.module.split(".")[0])
@@ -156,5 +163,12 @@ def test_the_runtime_dependencies_are_what_the_package_imports() -> None:
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
     declared = {_canonical(requirement) for requirement in project["dependencies"]}
     homes = importlib.metadata.packages_distributions()
-    imported = {_canonical(dist) for name in _third_party_imports() for dist in homes[name]}
+    names = _third_party_imports() - {"pytest"}
+    imported = {_canonical(dist) for name in names for dist in homes[name]}
     assert imported == declared
+
+
+def test_only_the_plugin_imports_pytest() -> None:
+    others = [path for path in PACKAGE.rglob("*.py") if path != PLUGIN]
+    assert "pytest" not in _third_party_imports(others)
+    assert "pytest" in _third_party_imports([PLUGIN])

@@ -6,10 +6,12 @@ on an event loop of its own, in a thread, through an anyio blocking portal
 (https://anyio.readthedocs.io/en/stable/threads.html#calling-asynchronous-code-from-an-external-thread).
 
 ``httpx.ASGITransport`` returns only once the app has sent the whole body, so a stream arrives
-at once, complete, and an app that never ends its stream would never return: every call is
-bounded by a timeout (the request's read timeout, at most ``timeout_s``), past which the app is
-cancelled and the call raises :class:`httpx.ReadTimeout`, which the client records as an
-answer that did not come.
+at once, complete, and an app that never ends its stream would never return. So every call is
+bounded: in time by the request's read timeout (at most ``timeout_s``), past which the app is
+cancelled and the call raises :class:`httpx.ReadTimeout`, which the client records as an answer
+that did not come; in size by ``max_body_bytes``, past which the app is stopped and the body
+ends (the client's own cap then cuts it and says so). Each message the app sends is a point
+where it can be cancelled, so even an app that never waits for anything is stopped.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from typing import Any
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 import httpx
+
+from conformance.base import DEFAULT_LIMITS
 
 ASGIApp = Callable[..., Any]
 
@@ -36,9 +41,19 @@ class ASGIPortalTransport(httpx.BaseTransport):
     An exception the app raises becomes a 500 answer, as a server would send.
     """
 
-    def __init__(self, app: ASGIApp, *, timeout_s: float = 60.0, root_path: str = "") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        timeout_s: float = DEFAULT_LIMITS.total_s,
+        max_body_bytes: int = DEFAULT_LIMITS.max_body_bytes,
+        root_path: str = "",
+    ) -> None:
         self.timeout_s = timeout_s
-        self._inner = httpx.ASGITransport(app=app, raise_app_exceptions=False, root_path=root_path)
+        bounded = _bounded(app, max_body_bytes)
+        self._inner = httpx.ASGITransport(
+            app=bounded, raise_app_exceptions=False, root_path=root_path
+        )
         self._lock = threading.Lock()
         self._stack: contextlib.ExitStack | None = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
@@ -83,3 +98,27 @@ class ASGIPortalTransport(httpx.BaseTransport):
             stack, self._stack, self._portal = self._stack, None, None
         if stack is not None:
             stack.close()
+
+
+class _Cut(Exception):
+    """The app sent more than the cap: it is stopped there."""
+
+
+def _bounded(app: ASGIApp, max_bytes: int) -> ASGIApp:
+    """``app``, stopped once its body passes ``max_bytes``, and cancellable at each send."""
+
+    async def bounded(scope: Any, receive: Any, send: Any) -> None:
+        sent = 0
+
+        async def capped(message: Any) -> None:
+            nonlocal sent
+            await anyio.lowlevel.checkpoint()
+            await send(message)
+            if message.get("type") == "http.response.body":
+                sent += len(message.get("body", b""))
+                if sent > max_bytes:
+                    raise _Cut
+
+        await app(scope, receive, capped)
+
+    return bounded
