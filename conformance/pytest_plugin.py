@@ -125,6 +125,17 @@ def _option(config: pytest.Config, name: str) -> str | None:
     return None if given is None else _checked(name, str(given))
 
 
+def _given_target(config: pytest.Config) -> tuple[str | None, str | None]:
+    """The URL or the app spec of the target: the command line's, else the ini file's."""
+    for read, where in ((config.getoption, "the command line"), (config.getini, "the ini file")):
+        url, app = (read(f"conformance_{name}") or None for name in ("url", "app"))
+        if url and app:
+            raise pytest.UsageError(f"conformance: {where} gives a URL and an app; give one")
+        if url or app:
+            return None if url is None else _checked("url", str(url)), app and str(app)
+    return None, None
+
+
 def _checked(name: str, value: str) -> str:
     """A URL carrying credentials would print them in the header: refused, never repeated."""
     parts = urlsplit(value)
@@ -168,12 +179,13 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    given = {name: _option(config, name) for name in ("url", "app", "profile", "seed")}
-    if not any(given.values()):
+    url, app = _given_target(config)
+    profile, seed = _option(config, "profile"), _option(config, "seed")
+    if not (url or app or profile or seed):
         return []
-    target = given["url"] or (f"app {given['app']}" if given["app"] else "embedded router")
+    target = url or (f"app {app}" if app else "embedded router")
     return [
-        f"conformance: target {target}, profile {given['profile'] or 'default'}, "
+        f"conformance: target {target}, profile {profile or 'default'}, "
         f"seed {config.stash[_SEED]} (--conformance-seed reproduces it)"
     ]
 
@@ -198,10 +210,11 @@ def _marker(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    reason = _marker(item).get("skip")
-    if reason:
-        pytest.skip(str(reason))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        reason = _marker(item).get("skip")
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=str(reason)))
 
 
 class _Session:
@@ -315,9 +328,7 @@ def _conformance_session(
 def conformance_target(request: pytest.FixtureRequest, _conformance_session: _Session) -> Target:
     state = _conformance_session
     profile = load_profile(state.setting("profile") or DEFAULT_PROFILE)
-    url, spec = _option(request.config, "url"), _option(request.config, "app")
-    if url and spec:
-        raise pytest.UsageError("give --conformance-url or --conformance-app, not both")
+    url, spec = _given_target(request.config)
     app = _app(spec) if spec else None
     if not url and not spec:
         url, app = state.settings.url, request.getfixturevalue("conformance_app")
