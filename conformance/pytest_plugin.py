@@ -49,13 +49,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance.checks import REGISTRY, Check, CheckResult, run_checks
-from conformance.contract import DEFAULT_PROFILE, Profile, load_profile
-from conformance.exchange import Exchange
-
 if TYPE_CHECKING:
     import httpx
 
+    from conformance.checks import Check, CheckResult
+    from conformance.contract import Profile
+    from conformance.exchange import Exchange
     from conformance.live import Budget, Client, Spend
 
 #: The settings taken from the command line and the ini file, with their help.
@@ -63,7 +62,7 @@ _OPTIONS: Final = {
     "url": "base URL of the target, everything before /chat/completions (default: an embedded "
     "reference router)",
     "app": "an ASGI app as module:attr, called in process without a socket",
-    "profile": f"profile id or YAML path (default: {DEFAULT_PROFILE})",
+    "profile": "profile id or YAML path (default: the generic OpenAI-compatible one)",
     "model": "model id (default: the first that GET …/models lists)",
     "api_key_env": "NAME of the environment variable holding the API key",
     "seed": "seed that reproduces the session (default: a random one, printed)",
@@ -122,7 +121,7 @@ def _option(config: pytest.Config, name: str) -> str | None:
     given = config.getoption(f"conformance_{name}")
     if given is None:
         given = config.getini(f"conformance_{name}") or None
-    return None if given is None else _checked(name, str(given))
+    return None if given is None else str(given)
 
 
 def _given_target(config: pytest.Config) -> tuple[str | None, str | None]:
@@ -132,16 +131,17 @@ def _given_target(config: pytest.Config) -> tuple[str | None, str | None]:
         if url and app:
             raise pytest.UsageError(f"conformance: {where} gives a URL and an app; give one")
         if url or app:
-            return None if url is None else _checked("url", str(url)), app and str(app)
+            return None if url is None else _url(str(url)), app and str(app)
     return None, None
 
 
-def _checked(name: str, value: str) -> str:
-    """A URL carrying credentials would print them in the header: refused, never repeated."""
+def _url(value: str) -> str:
+    """An http(s) URL; one carrying credentials is refused (the header would print them), and
+    the message does not repeat it."""
     parts = urlsplit(value)
-    if name == "url" and (parts.scheme not in ("http", "https") or not parts.hostname):
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise pytest.UsageError(f"--conformance-url {value!r}: give an http:// or https:// URL")
-    if name == "url" and (parts.username is not None or parts.password is not None):
+    if parts.username is not None or parts.password is not None:
         raise pytest.UsageError(
             "--conformance-url carries credentials before its host; name the variable holding "
             "the key with --conformance-api-key-env instead"
@@ -326,6 +326,8 @@ def _conformance_session(
 
 @pytest.fixture(scope="session")
 def conformance_target(request: pytest.FixtureRequest, _conformance_session: _Session) -> Target:
+    from conformance.contract import DEFAULT_PROFILE, load_profile
+
     state = _conformance_session
     profile = load_profile(state.setting("profile") or DEFAULT_PROFILE)
     url, spec = _given_target(request.config)
@@ -354,6 +356,8 @@ def conformance_target(request: pytest.FixtureRequest, _conformance_session: _Se
 
 @pytest.fixture
 def conformance_profile(request: pytest.FixtureRequest, conformance_target: Target) -> Profile:
+    from conformance.contract import load_profile
+
     chosen = _marker(request.node).get("profile")
     return conformance_target.profile if chosen is None else load_profile(str(chosen))
 
@@ -408,6 +412,8 @@ def assert_conformant(
         strict: bool | None = None,
     ) -> list[CheckResult]:
         __tracebackhide__ = True
+        from conformance.checks import run_checks
+
         exchange = _exchange(answer, request)
         selected = _checks(checks if checks is not None else picked)
         results = run_checks(exchange, conformance_profile, selected)
@@ -419,6 +425,8 @@ def assert_conformant(
                 node.user_properties.append((f"conformance {result.check}", text))
         if failing:
             raise AssertionError(_explain(failing, conformance_profile, len(results)))
+        if not any(r.status in ("passed", "failed") for r in results):
+            raise AssertionError(f"conformance: no check judged this {exchange.kind} answer")
         return results
 
     return judge
@@ -433,6 +441,8 @@ def _fails(result: CheckResult, *, strict: bool) -> bool:
 
 def _checks(names: Sequence[str] | str | None) -> list[Check] | None:
     """The registered checks ``names`` picks: check ids, or groups (``"stream"``)."""
+    from conformance.checks import REGISTRY
+
     if names is None:
         return None
     wanted = [names] if isinstance(names, str) else list(names)
@@ -448,6 +458,8 @@ def _checks(names: Sequence[str] | str | None) -> list[Check] | None:
 
 def _exchange(answer: object, request: Mapping[str, Any] | None) -> Exchange:
     import httpx
+
+    from conformance.exchange import Exchange
 
     if isinstance(answer, Exchange):
         if request is None or answer.request is not None:

@@ -373,13 +373,17 @@ def test_the_marker_picks_checks_or_skips(pytester: pytest.Pytester, no_done_url
         def test_an_unknown_check(conformance_client, assert_conformant):
             assert_conformant(_stream(conformance_client))
 
+        @pytest.mark.conformance(checks=["errors"])
+        def test_no_check_fits(conformance_client, assert_conformant):
+            assert_conformant(_stream(conformance_client))
+
         @pytest.mark.conformance(skip="this router never ends its streams")
         def test_skipped(conformance_client):
             raise AssertionError("not run")
         """
     )
     result = _run(pytester, f"--conformance-url={no_done_url}")
-    result.assert_outcomes(passed=1, failed=3, skipped=1)
+    result.assert_outcomes(passed=1, failed=4, skipped=1)
     result.stdout.fnmatch_lines(
         [
             "*_ test_the_check_tripped _*",
@@ -388,6 +392,8 @@ def test_the_marker_picks_checks_or_skips(pytester: pytest.Pytester, no_done_url
             "*stream.terminator [[]MUST[]]*",
             "*_ test_an_unknown_check _*",
             "conformance: no check is named stream.nope",
+            "*_ test_no_check_fits _*",
+            "*conformance: no check judged this stream answer",
             "SKIPPED [[]1[]] test_the_marker_picks_checks_or_skips.py:*: this router never ends*",
         ]
     )
