@@ -1,37 +1,42 @@
 """The pytest plugin: judge a chat-completions endpoint from another project's own tests.
 
-Installed with the package (entry point ``pytest11``: ``conformance``); ``-p no:conformance``
-turns it off. It only adapts pytest to the core: loading it costs what ``import conformance``
-costs, and the reference router, the client and hypothesis load only when a fixture needs them.
+pytest loads it wherever the package is installed (entry point ``pytest11``, name
+``conformance``; ``-p no:conformance`` turns it off). It only adapts pytest to the package:
+loading it costs what ``import conformance`` costs, and the reference router, the client and
+httpx load inside the fixtures that need them.
 
 Fixtures:
 
-- ``conformance_target`` (session): the :class:`Target` judged. With no target given, an
-  embedded reference router on 127.0.0.1 (no network, no key); a URL (``--conformance-url``);
-  or an ASGI app called in process, without a socket (``--conformance-app module:attr``, or a
-  ``conformance_app`` fixture of yours returning the app), served at the profile's path;
+- ``conformance_target`` (session): the :class:`Target` judged. A URL (``--conformance-url``);
+  an ASGI app called in process, with no socket (``--conformance-app module:attr``, or your own
+  ``conformance_app`` fixture returning the app), served at the path its profile documents; or,
+  when none is given, an embedded reference router on 127.0.0.1 (no network, no key);
 - ``conformance_profile``: the :class:`conformance.Profile` this test is judged against;
-- ``conformance_client``: a :class:`conformance.live.Client` for the target (one per target for
-  the session, all sharing the request budget); :func:`client_for` builds one;
-- ``conformance_model``: the model to ask for (``--conformance-model``, else the reference
-  router's, else the first that ``GET …/models`` lists);
-- ``conformance_seed`` (session): the seed of the session, the same in every xdist worker;
+- ``conformance_client``: a :class:`conformance.live.Client` for the target, one per target
+  for the session, sharing the session's request budget (:func:`client_for` builds one);
+- ``conformance_model``: the model to ask for; ``conformance_seed`` (session): the seed, the
+  same in every pytest-xdist worker;
 - ``assert_conformant(answer, request=None, *, checks=None, strict=None)``: judges an
-  ``httpx.Response``, the raw bytes of an event stream or an :class:`conformance.Exchange`
-  with :func:`conformance.run_checks`; a failure lists every violation (check, level, JSON
-  path, expected, got). A MUST violation fails the test; a SHOULD finding fails it only when
-  strict (``strict=True``, or ``--conformance-strict``), and is otherwise recorded in the
-  test's ``user_properties`` (a JUnit report shows them); MAY findings never fail. A check
-  that broke (status ``error``) fails the test: its verdict is unknown.
+  ``httpx.Response``, the raw bytes of an event stream, or a :class:`conformance.Exchange`
+  with :func:`conformance.run_checks`, and fails listing every finding: check, level, JSON
+  path, expected, got. A MUST violation fails the test. A SHOULD finding fails it only when
+  strict (``strict=True``, ``--conformance-strict`` or ini ``conformance_strict``), and is
+  otherwise recorded in the test's ``user_properties`` (JUnit XML shows them): a SHOULD is a
+  recommendation, or what only OpenAI's platform does, which a compatible server may not
+  follow. MAY never fails. A check
+  that broke (``error``) fails, and so does an answer no selected check could judge.
 
 Marker: ``@pytest.mark.conformance(checks=[...], profile="...", skip="reason")`` picks the
-checks (ids, or groups such as ``"stream"``) and the profile of a test, or skips it.
+checks (ids, or groups such as ``"stream"``) or the profile of a test, or skips it.
 
-Precedence of each setting, highest first: the marker; the command line, then the ini file
-(``conformance_url``, ``conformance_profile``, ...); the ``conformance_settings`` fixture (return
-a :class:`Settings` from your conftest) or, for the app, the ``conformance_app`` fixture; the
-default. ``assert_conformant``'s own ``checks``/``strict`` arguments come before all of them.
-The API key is never a setting: ``--conformance-api-key-env`` names the variable holding it.
+Precedence of a setting, highest first:
+
+1. the marker (``checks``, ``profile``; ``assert_conformant``'s own arguments come first);
+2. the command line, then the ini file (``conformance_url``, ``conformance_profile``, ...);
+3. the fixtures: ``conformance_settings`` returning a :class:`Settings`, ``conformance_app``;
+4. the default.
+
+The key is never a setting: ``--conformance-api-key-env`` names the variable that holds it.
 """
 
 from __future__ import annotations
@@ -311,6 +316,7 @@ def conformance_app() -> Any:
 
 @pytest.fixture(scope="session")
 def conformance_seed(pytestconfig: pytest.Config) -> int:
+    """The session's seed: the same in every xdist worker, printed to reproduce the session."""
     return pytestconfig.stash[_SEED]
 
 
@@ -326,6 +332,7 @@ def _conformance_session(
 
 @pytest.fixture(scope="session")
 def conformance_target(request: pytest.FixtureRequest, _conformance_session: _Session) -> Target:
+    """What the session judges: a URL, an ASGI app in process, or an embedded router."""
     from conformance.contract import DEFAULT_PROFILE, load_profile
 
     state = _conformance_session
@@ -356,6 +363,7 @@ def conformance_target(request: pytest.FixtureRequest, _conformance_session: _Se
 
 @pytest.fixture
 def conformance_profile(request: pytest.FixtureRequest, conformance_target: Target) -> Profile:
+    """The profile this test is judged against: the marker's, else the session's."""
     from conformance.contract import load_profile
 
     chosen = _marker(request.node).get("profile")
@@ -366,12 +374,15 @@ def conformance_profile(request: pytest.FixtureRequest, conformance_target: Targ
 def conformance_client(
     _conformance_session: _Session, conformance_target: Target, conformance_profile: Profile
 ) -> Client:
+    """A live client for the target; under a marker's profile, the embedded router emulates
+    that profile."""
     target = _conformance_session.judged_as(conformance_target, conformance_profile)
     return _conformance_session.client(target)
 
 
 @pytest.fixture
 def conformance_model(conformance_target: Target, conformance_client: Client) -> str:
+    """The model to ask for: the one given, else the first that ``GET …/models`` lists."""
     if conformance_target.model is not None:
         return conformance_target.model
     listed = conformance_client.models()
@@ -397,6 +408,8 @@ class AssertConformant(Protocol):
 def assert_conformant(
     request: pytest.FixtureRequest, conformance_profile: Profile
 ) -> AssertConformant:
+    """``assert_conformant(answer, request=None, *, checks=None, strict=None)``: fails with
+    every violation of the profile; returns the results of the checks."""
     node = request.node
     picked = _marker(node).get("checks")
     strict_default = bool(

@@ -158,8 +158,8 @@ def _canonical(requirement: str) -> str:
 
 
 def test_the_runtime_dependencies_are_what_the_package_imports() -> None:
-    """No dependency the package never imports (pytest and schemathesis belong to the tests),
-    and none it imports without declaring."""
+    """No dependency the package never imports (schemathesis belongs to the tests; pytest hosts
+    the plugin, which runs only inside it), and none it imports without declaring."""
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
     declared = {_canonical(requirement) for requirement in project["dependencies"]}
     homes = importlib.metadata.packages_distributions()
