@@ -62,16 +62,18 @@ if TYPE_CHECKING:
     from conformance.exchange import Exchange
     from conformance.live import Budget, Client, Spend
 
-#: The settings taken from the command line and the ini file, with their help.
+#: The settings taken from the command line and the ini file: metavar and help.
 _OPTIONS: Final = {
-    "url": "base URL of the target, everything before /chat/completions (default: an embedded "
-    "reference router)",
-    "app": "an ASGI app as module:attr, called in process without a socket",
-    "profile": "profile id or YAML path (default: the generic OpenAI-compatible one)",
-    "model": "model id (default: the first that GET …/models lists)",
-    "api_key_env": "NAME of the environment variable holding the API key",
-    "seed": "seed that reproduces the session (default: a random one, printed)",
-    "max_requests": "request budget of the session (per xdist worker)",
+    "url": (
+        "URL",
+        "base URL of the target, before /chat/completions (default: an embedded router)",
+    ),
+    "app": ("MODULE:ATTR", "an ASGI app, called in process without a socket"),
+    "profile": ("ID|PATH", "profile id or YAML path (default: the generic OpenAI-compatible one)"),
+    "model": ("MODEL", "model id (default: the first that GET …/models lists)"),
+    "api_key_env": ("VAR", "NAME of the environment variable holding the API key"),
+    "seed": ("N", "seed that reproduces the session (default: a random one, printed)"),
+    "max_requests": ("N", "request budget of the session (per xdist worker)"),
 }
 _SEED: Final = pytest.StashKey[int]()
 _STATE: Final = pytest.StashKey["_Session"]()
@@ -108,9 +110,9 @@ class Target:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "chat-completions conformance (chat-conformance)")
-    for name, text in _OPTIONS.items():
+    for name, (metavar, text) in _OPTIONS.items():
         flag = "--conformance-" + name.replace("_", "-")
-        group.addoption(flag, dest=f"conformance_{name}", default=None, help=text)
+        group.addoption(flag, dest=f"conformance_{name}", metavar=metavar, default=None, help=text)
         parser.addini(f"conformance_{name}", text)
     group.addoption(
         "--conformance-strict",

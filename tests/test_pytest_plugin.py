@@ -88,6 +88,8 @@ def test_the_embedded_router_passes_real_requests(pytester: pytest.Pytester) -> 
             "*At $.events[[]0[]]*",
         ]
     )
+    # No option given: no header line; the fixtures used: what reproduces the session, at the end.
+    result.stdout.no_fnmatch_line("conformance: target *")
     result.stdout.fnmatch_lines(["conformance: embedded reference router, profile *, seed *"])
 
 
