@@ -30,6 +30,7 @@ LAYERS: Final = {
     "live": {"live"},
     "bridge": {"schemathesis_checks"},
     "cli": {"cli", "__main__", ""},
+    "plugin": {"pytest_plugin"},
 }
 ALLOWED: Final = {
     "base": set(),
@@ -40,8 +41,9 @@ ALLOWED: Final = {
     "report": {"base", "contract", "checks"},
     "reference": {"base", "contract"},
     "live": {"base", "contract", "exchange", "checks", "generate", "report"},
-    "bridge": set(LAYERS) - {"cli"},
-    "cli": set(LAYERS) - {"bridge"},
+    "bridge": set(LAYERS) - {"cli", "plugin"},
+    "cli": set(LAYERS) - {"bridge", "plugin"},
+    "plugin": set(LAYERS) - {"cli", "bridge"},
 }
 #: Modules whose third-party imports come from an optional extra of pyproject.toml, not from the
 #: runtime dependencies: module file -> the extra.
@@ -140,6 +142,11 @@ def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:
     assert _cycle_arrows({"x": {"x.a"}, "x.a": {"x"}}) == {("x.a", "x")}
 
 
+#: The module pytest loads, from the entry point ``pytest11``: it runs only inside pytest, so
+#: pytest is its host, not a dependency of the package.
+PLUGIN: Final = PACKAGE / "pytest_plugin.py"
+
+
 def _third_party_imports(paths: list[Path]) -> set[str]:
     """The top-level names of everything outside the standard library ``paths`` import."""
     found = set()
@@ -168,12 +175,12 @@ PROJECT: Final = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").re
 
 
 def test_the_runtime_dependencies_are_what_the_package_imports() -> None:
-    """No dependency the package never imports (pytest and schemathesis belong to the tests),
-    and none it imports without declaring. The modules of :data:`OPTIONAL` do not count: their
-    imports are their extra's."""
+    """No dependency the package never imports (pytest and schemathesis belong to the tests;
+    pytest hosts the plugin, which runs only inside it), and none it imports without declaring.
+    The modules of :data:`OPTIONAL` do not count: their imports are their extra's."""
     paths = [path for path in PACKAGE.rglob("*.py") if path.name not in OPTIONAL]
     declared = {_canonical(requirement) for requirement in PROJECT["dependencies"]}
-    assert _distributions(_third_party_imports(paths)) == declared
+    assert _distributions(_third_party_imports(paths) - {"pytest"}) == declared
 
 
 @pytest.mark.parametrize(("module", "extra"), sorted(OPTIONAL.items()))
@@ -191,3 +198,9 @@ def test_no_layer_imports_an_optional_module() -> None:
     optional = {f"conformance.{name.removesuffix('.py')}" for name in OPTIONAL}
     wrong = [m for m, imported in _graph().items() if imported & optional]
     assert not wrong, wrong
+
+
+def test_only_the_plugin_imports_pytest() -> None:
+    others = [path for path in PACKAGE.rglob("*.py") if path != PLUGIN]
+    assert "pytest" not in _third_party_imports(others)
+    assert "pytest" in _third_party_imports([PLUGIN])

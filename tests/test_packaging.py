@@ -1,4 +1,5 @@
-"""The built wheel carries the schemas, and the installed package finds them."""
+"""The built wheel carries the schemas and registers the pytest plugin, and the installed package
+finds its schemas."""
 
 from __future__ import annotations
 
@@ -73,3 +74,11 @@ def test_installed_wheel_finds_its_schemas(wheel: Path, tmp_path: Path) -> None:
     assert int(count) >= 5
     assert profile == "openai-compatible"
     assert int(checks) >= 30
+
+
+def test_the_wheel_registers_the_pytest_plugin(wheel: Path) -> None:
+    """pytest finds plugins by the entry point group ``pytest11``."""
+    archive = zipfile.ZipFile(wheel)
+    (points,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    text = archive.read(points).decode()
+    assert "[pytest11]\nconformance = conformance.pytest_plugin\n" in text

@@ -1,6 +1,7 @@
-"""Talking to a target and judging what it answered: the client, the scenarios, the runner, its
-progress events and reproduction commands, and the offline judging of recorded exchanges, both
-ending in one result model (:class:`conformance.report.RunReport`).
+"""Talking to a target and judging what it answered: the client (over a socket, or in process to
+an ASGI app), the scenarios, the runner, its progress events and reproduction commands, and the
+offline judging of recorded exchanges, both ending in one result model
+(:class:`conformance.report.RunReport`).
 
 The names load on first use: ``conformance validate`` needs neither the runner nor hypothesis.
 """
@@ -11,7 +12,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conformance.live._client import Budget
+    from conformance.live._asgi import ASGIPortalTransport
+    from conformance.live._client import Budget, Client, Spend
     from conformance.live._progress import Event, Judgement, Note, Progress
     from conformance.live._run import RunOptions, run
     from conformance.live._scenarios import Probe, Scenario, ask
@@ -19,7 +21,10 @@ if TYPE_CHECKING:
 
 #: Where each public name lives.
 _HOMES = {
+    "ASGIPortalTransport": "_asgi",
     "Budget": "_client",
+    "Client": "_client",
+    "Spend": "_client",
     "Event": "_progress",
     "Judgement": "_progress",
     "Note": "_progress",
@@ -36,7 +41,9 @@ _HOMES = {
 }
 
 __all__ = [
+    "ASGIPortalTransport",
     "Budget",
+    "Client",
     "Event",
     "Judgement",
     "Note",
@@ -44,6 +51,7 @@ __all__ = [
     "Progress",
     "RunOptions",
     "Scenario",
+    "Spend",
     "ask",
     "describe",
     "run",

@@ -31,8 +31,12 @@ _SPOILED: Final[set[Key]] = set()
 
 
 def _address(value: Any) -> tuple[str, int] | None:
-    if isinstance(value, Sequence) and len(value) >= 2:
-        return str(value[0]), int(value[1])
+    """A (host, port) pair, or None: an ASGI scope's ``server`` may have no port (a Unix
+    socket, or an in-process transport such as httpx's ASGITransport for a URL without one:
+    https://asgi.readthedocs.io/en/latest/specs/www.html#http-connection-scope), and then no
+    connection of this module's is behind it."""
+    if isinstance(value, Sequence) and len(value) >= 2 and isinstance(value[1], int):
+        return str(value[0]), value[1]
     return None
 
 
