@@ -2,8 +2,10 @@
 
 pytest loads it wherever the package is installed (entry point ``pytest11``, name
 ``conformance``; ``-p no:conformance`` turns it off). It only adapts pytest to the package:
-loading it costs what ``import conformance`` costs, and the reference router, the client and
-httpx load inside the fixtures that need them.
+loading it costs what ``import conformance`` costs (almost nothing: the package loads its names
+on first use), and the reference router, the client and httpx load inside the fixtures that
+need them. The suite's own scenarios and generated requests are tests to import from
+:mod:`conformance.pytest_suite`; :func:`pytest_generate_tests` gives each its id.
 
 Fixtures:
 
@@ -49,7 +51,7 @@ import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import pytest
@@ -215,6 +217,34 @@ def _marker(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
             f"{node.nodeid}: @pytest.mark.conformance takes checks=, profile= and skip= only"
         )
     return dict(marker.kwargs)
+
+
+class Generation(NamedTuple):
+    """One kind of generated request: its test id, valid or not, streamed or not (None: either)."""
+
+    id: str
+    valid: bool
+    stream: bool | None
+
+
+GENERATIONS: Final = (
+    Generation("generated.valid", True, False),
+    Generation("generated.valid.stream", True, True),
+    Generation("generated.invalid", False, None),
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize the suite's own tests (:mod:`conformance.pytest_suite`): one test per
+    scenario and per kind of generated request, each with its name as the id."""
+    if "conformance_scenario" in metafunc.fixturenames:
+        from conformance.live import SCENARIOS
+
+        names = [scenario.name for scenario in SCENARIOS]
+        metafunc.parametrize("conformance_scenario", SCENARIOS, ids=names)
+    if "conformance_generation" in metafunc.fixturenames:
+        kinds = [kind.id for kind in GENERATIONS]
+        metafunc.parametrize("conformance_generation", GENERATIONS, ids=kinds)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -30,7 +30,7 @@ LAYERS: Final = {
     "live": {"live"},
     "bridge": {"schemathesis_checks"},
     "cli": {"cli", "__main__", ""},
-    "plugin": {"pytest_plugin"},
+    "plugin": {"pytest_plugin", "pytest_suite"},
 }
 ALLOWED: Final = {
     "base": set(),
@@ -142,9 +142,10 @@ def test_the_checker_sees_a_forbidden_arrow_and_a_cycle() -> None:
     assert _cycle_arrows({"x": {"x.a"}, "x.a": {"x"}}) == {("x.a", "x")}
 
 
-#: The module pytest loads, from the entry point ``pytest11``: it runs only inside pytest, so
-#: pytest is its host, not a dependency of the package.
-PLUGIN: Final = PACKAGE / "pytest_plugin.py"
+#: The modules of the pytest plugin (pytest loads the first from the entry point ``pytest11``, the
+#: second holds the tests a user imports): they run only inside pytest, so pytest is their host,
+#: not a dependency of the package.
+PLUGIN: Final = (PACKAGE / "pytest_plugin.py", PACKAGE / "pytest_suite.py")
 
 
 def _third_party_imports(paths: list[Path]) -> set[str]:
@@ -201,6 +202,6 @@ def test_no_layer_imports_an_optional_module() -> None:
 
 
 def test_only_the_plugin_imports_pytest() -> None:
-    others = [path for path in PACKAGE.rglob("*.py") if path != PLUGIN]
+    others = [path for path in PACKAGE.rglob("*.py") if path not in PLUGIN]
     assert "pytest" not in _third_party_imports(others)
-    assert "pytest" in _third_party_imports([PLUGIN])
+    assert all("pytest" in _third_party_imports([path]) for path in PLUGIN)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from conformance.live._client import Budget, Client, Spend
     from conformance.live._progress import Event, Judgement, Note, Progress
     from conformance.live._run import RunOptions, run
-    from conformance.live._scenarios import Probe, Scenario, ask
+    from conformance.live._scenarios import SCENARIOS, Probe, Scenario, ask
     from conformance.live._validate import describe, summary, validate, validation_report
 
 #: Where each public name lives.
@@ -32,6 +32,7 @@ _HOMES = {
     "RunOptions": "_run",
     "run": "_run",
     "Probe": "_scenarios",
+    "SCENARIOS": "_scenarios",
     "Scenario": "_scenarios",
     "ask": "_scenarios",
     "describe": "_validate",
@@ -41,6 +42,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "SCENARIOS",
     "ASGIPortalTransport",
     "Budget",
     "Client",

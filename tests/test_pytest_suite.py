@@ -1,0 +1,77 @@
+"""The suite's own tests imported into another project (``conformance.pytest_suite``): one
+test per scenario and per kind of generated request, selectable by name, judged against the
+embedded router and against a router with a fault."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_pytest_plugin import ARGS
+
+import conformance
+from conformance.live import SCENARIOS
+from conformance.pytest_plugin import GENERATIONS
+from conformance.reference import serve_in_thread
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(conformance.__file__).parents[1]
+SUITE = "from conformance.pytest_suite import test_generated, test_scenario  # noqa: F401\n"
+
+
+@pytest.fixture(autouse=True)
+def same_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subprocess imports the package this process imports."""
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(ROOT), path))))
+
+
+@pytest.fixture(scope="module")
+def no_done_url() -> Iterator[str]:
+    with serve_in_thread(faults=["no-done"]) as url:
+        yield url
+
+
+def test_every_scenario_and_kind_is_a_test_named_after_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_chat=SUITE)
+    result = pytester.runpytest(*ARGS, "--collect-only", "-q")
+    collected = {line.strip() for line in result.outlines if "::" in line}
+    expected = {f"test_chat.py::test_scenario[{s.name}]" for s in SCENARIOS} | {
+        f"test_chat.py::test_generated[{g.id}]" for g in GENERATIONS
+    }
+    assert collected == expected
+
+
+def test_the_compliant_router_passes_every_one(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_chat=SUITE)
+    result = pytester.runpytest(*ARGS, "--conformance-seed", "5")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()[-3000:]
+    # Skipped: the scenarios that judge authentication, against a router that needs no key.
+    needs_key = sum(1 for scenario in SCENARIOS if scenario.needs_key)
+    assert outcomes.get("skipped", 0) == needs_key
+    assert outcomes["passed"] == len(SCENARIOS) - needs_key + len(GENERATIONS)
+
+
+def test_k_selects_the_streamed_ones(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_chat=SUITE)
+    result = pytester.runpytest(*ARGS, "-k", "stream", "--collect-only", "-q")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids
+    assert all("stream" in line for line in ids)
+    assert any("test_generated[generated.valid.stream]" in line for line in ids)
+
+
+def test_a_fault_fails_the_tests_it_breaks_naming_the_check(
+    pytester: pytest.Pytester, no_done_url: str
+) -> None:
+    pytester.makepyfile(test_chat=SUITE)
+    args = ("--conformance-url", no_done_url, "-k", "stream", "--conformance-seed=5")
+    recorded = pytester.inline_run(*ARGS, *args)
+    _, _, failed = recorded.listoutcomes()
+    ids = {report.nodeid.partition("::")[2] for report in failed}
+    assert {"test_scenario[stream]", "test_generated[generated.valid.stream]"} <= ids
+    assert all("stream.terminator [MUST]" in str(report.longrepr) for report in failed)

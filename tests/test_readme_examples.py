@@ -1,0 +1,169 @@
+"""The examples of the README's "In your own tests" section, run as a user would run them: the
+Python files as a throwaway project under pytest, the schemathesis commands in a shell against
+a reference router on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Final
+
+import pytest
+from test_pytest_plugin import ARGS
+
+import conformance
+from conformance.reference import serve_in_thread
+
+pytest_plugins = ["pytester"]
+
+ROOT: Final = Path(conformance.__file__).parents[1]
+README: Final = (ROOT / "README.md").read_text(encoding="utf-8")
+SECTION: Final = README.split("## In your own tests", 1)[1].split("\n## ", 1)[0]
+BLOCKS: Final = re.findall(r"```(\w+)\n(.*?)```", SECTION, re.DOTALL)
+KEY: Final = "sk-readme-example"
+
+
+@pytest.fixture(autouse=True)
+def same_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subprocess imports the package this process imports."""
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(ROOT), path))))
+
+
+def test_the_section_has_its_examples() -> None:
+    kinds = [kind for kind, _ in BLOCKS]
+    assert kinds.count("python") == 3
+    assert kinds.count("sh") == 1
+
+
+def test_the_python_examples_pass_as_a_project(pytester: pytest.Pytester) -> None:
+    for kind, text in BLOCKS:
+        if kind == "python":
+            name = text.splitlines()[0].removeprefix("# ").strip()
+            (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (pytester.path / name).write_text(text, encoding="utf-8")
+    result = pytester.runpytest(*ARGS, "tests")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()[-3000:]
+    assert outcomes["passed"] > 30  # the suite's scenarios, its generated kinds, and yours
+    assert "error" not in outcomes
+
+
+def test_the_schemathesis_commands_run(tmp_path: Path) -> None:
+    (command,) = [text for kind, text in BLOCKS if kind == "sh"]
+    with serve_in_thread(api_key=KEY) as url:
+        origin = url.rsplit("/v1", 1)[0]
+        script = command.replace("http://127.0.0.1:8000", origin)
+        # Streams longer than schemathesis's default of 20 events are judged whole.
+        (tmp_path / "schemathesis.toml").write_text("max-stream-events = 100000\n")
+        env = {
+            **os.environ,
+            "MY_ROUTER_KEY": KEY,
+            "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"])),
+        }
+        done = subprocess.run(
+            ["sh", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert (tmp_path / "openapi.json").is_file()
+    assert "No issues found" in done.stdout or "passed" in done.stdout
+
+
+# -- the outputs the README shows ------------------------------------------------------------------
+
+#: Every block of the README that shows a command and its output: ``$ command`` then the output.
+SHOWN: Final = [
+    block
+    for block in re.findall(r"```\n(\$ .*?)```", README, re.DOTALL)
+    if block.startswith("$ conformance ")
+]
+
+
+def _shown_in(expected: list[str], actual: list[str]) -> bool:
+    """Whether the README's lines appear in the output in order: a line of its own ``...`` skips
+    any lines, and a line ending with ``...`` is a prefix."""
+    at = 0
+    skipping = False
+    for line in expected:
+        if line.strip() == "...":
+            skipping = True
+            continue
+        wanted = line.rstrip()
+        prefix = wanted.endswith("...")
+        wanted = wanted.removesuffix("...").rstrip() if prefix else wanted
+
+        def fits(candidate: str, wanted: str = wanted, prefix: bool = prefix) -> bool:
+            return candidate.startswith(wanted) if prefix else candidate == wanted
+
+        while at < len(actual) and not fits(actual[at].rstrip()):
+            if not skipping:
+                return False
+            at += 1
+        if at == len(actual):
+            return False
+        at += 1
+        skipping = False
+    return True
+
+
+def test_the_readme_shows_commands_with_their_output() -> None:
+    assert len(SHOWN) >= 2
+
+
+@pytest.mark.parametrize("block", SHOWN, ids=[b.splitlines()[0][2:40] for b in SHOWN])
+def test_a_shown_command_prints_what_the_readme_shows(block: str) -> None:
+    command, *expected = block.rstrip("\n").splitlines()
+    args = command.removeprefix("$ conformance ").split()
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert _shown_in(expected, done.stdout.splitlines()), done.stdout
+
+
+def test_the_matcher_can_refuse() -> None:
+    assert _shown_in(["a", "...", "c"], ["a", "b", "c"])
+    assert _shown_in(["ab..."], ["abc"])
+    assert not _shown_in(["a", "c"], ["a", "b", "c"])
+    assert not _shown_in(["x"], ["a"])
+
+
+def test_the_run_against_a_real_router_runs(tmp_path: Path) -> None:
+    """The README's run against a router, with the router, its key and its model this test's."""
+    from conformance.reference import MODEL_ID
+
+    block = README.split("## Running against a real router", 1)[1]
+    (script,) = re.findall(r"```sh\n(.*?)```", block.split("\n## ", 1)[0], re.DOTALL)
+    with serve_in_thread(api_key=KEY) as url:
+        script = script.replace("export MY_ROUTER_KEY=...", f"export MY_ROUTER_KEY={KEY}")
+        script = script.replace("https://router.example/v1", url).replace("some/model", MODEL_ID)
+        env = {
+            **os.environ,
+            "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"])),
+        }
+        done = subprocess.run(
+            ["sh", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    for report in ("run.json", "junit.xml", "summary.md"):
+        text = (tmp_path / "reports" / report).read_text(encoding="utf-8")
+        assert KEY not in text
