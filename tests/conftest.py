@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -53,4 +54,23 @@ def reference_url() -> Iterator[Callable[[str], str]]:
                 urls[profile_id] = stack.enter_context(serve_in_thread(profile=profile_id))
             return urls[profile_id]
 
+        yield url
+
+
+@pytest.fixture
+def package_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subprocess (a pytester project, a shell) imports the package this process imports."""
+    import conformance
+
+    root = str(Path(conformance.__file__).parents[1])
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (root, path))))
+
+
+@pytest.fixture(scope="session")
+def no_done_url() -> Iterator[str]:
+    """The base URL of a reference router whose streams end without ``data: [DONE]``."""
+    from conformance.reference import serve_in_thread
+
+    with serve_in_thread(faults=["no-done"]) as url:
         yield url

@@ -8,7 +8,6 @@ import importlib.metadata
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,7 @@ def test_stream(conformance_client, conformance_model, assert_conformant):
 """
 
 
-@pytest.fixture(autouse=True)
-def same_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A subprocess imports the package this process imports."""
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(ROOT), path))))
-
-
-@pytest.fixture(scope="module")
-def no_done_url() -> Iterator[str]:
-    with serve_in_thread(faults=["no-done"]) as url:
-        yield url
+pytestmark = pytest.mark.usefixtures("package_on_path")
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

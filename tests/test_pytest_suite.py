@@ -4,8 +4,6 @@ embedded router and against a router with a fault."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from test_pytest_plugin import ARGS
 import conformance
 from conformance.live import SCENARIOS
 from conformance.pytest_plugin import GENERATIONS
-from conformance.reference import serve_in_thread
 
 pytest_plugins = ["pytester"]
 
@@ -22,17 +19,7 @@ ROOT = Path(conformance.__file__).parents[1]
 SUITE = "from conformance.pytest_suite import test_generated, test_scenario  # noqa: F401\n"
 
 
-@pytest.fixture(autouse=True)
-def same_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A subprocess imports the package this process imports."""
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(ROOT), path))))
-
-
-@pytest.fixture(scope="module")
-def no_done_url() -> Iterator[str]:
-    with serve_in_thread(faults=["no-done"]) as url:
-        yield url
+pytestmark = pytest.mark.usefixtures("package_on_path")
 
 
 def test_every_scenario_and_kind_is_a_test_named_after_it(pytester: pytest.Pytester) -> None:

@@ -26,11 +26,21 @@ BLOCKS: Final = re.findall(r"```(\w+)\n(.*?)```", SECTION, re.DOTALL)
 KEY: Final = "sk-readme-example"
 
 
-@pytest.fixture(autouse=True)
-def same_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A subprocess imports the package this process imports."""
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, (str(ROOT), path))))
+pytestmark = pytest.mark.usefixtures("package_on_path")
+
+
+def _shell(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a README command the way a user's shell would, with this interpreter's tools first."""
+    path = os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"]))
+    return subprocess.run(
+        ["sh", "-c", script],
+        cwd=cwd,
+        env={**os.environ, "PATH": path, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_the_section_has_its_examples() -> None:
@@ -59,20 +69,7 @@ def test_the_schemathesis_commands_run(tmp_path: Path) -> None:
         script = command.replace("http://127.0.0.1:8000", origin)
         # Streams longer than schemathesis's default of 20 events are judged whole.
         (tmp_path / "schemathesis.toml").write_text("max-stream-events = 100000\n")
-        env = {
-            **os.environ,
-            "MY_ROUTER_KEY": KEY,
-            "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"])),
-        }
-        done = subprocess.run(
-            ["sh", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        done = _shell(script, tmp_path, MY_ROUTER_KEY=KEY)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert (tmp_path / "openapi.json").is_file()
     assert "No issues found" in done.stdout or "passed" in done.stdout
@@ -150,19 +147,7 @@ def test_the_run_against_a_real_router_runs(tmp_path: Path) -> None:
     with serve_in_thread(api_key=KEY) as url:
         script = script.replace("export MY_ROUTER_KEY=...", f"export MY_ROUTER_KEY={KEY}")
         script = script.replace("https://router.example/v1", url).replace("some/model", MODEL_ID)
-        env = {
-            **os.environ,
-            "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"])),
-        }
-        done = subprocess.run(
-            ["sh", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        done = _shell(script, tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     for report in ("run.json", "junit.xml", "summary.md"):
         text = (tmp_path / "reports" / report).read_text(encoding="utf-8")
