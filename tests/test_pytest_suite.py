@@ -4,18 +4,14 @@ embedded router and against a router with a fault."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from test_pytest_plugin import ARGS
 
-import conformance
 from conformance.live import SCENARIOS
 from conformance.pytest_plugin import GENERATIONS
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(conformance.__file__).parents[1]
 SUITE = "from conformance.pytest_suite import test_generated, test_scenario  # noqa: F401\n"
 
 

@@ -14,12 +14,12 @@ from typing import Final
 import pytest
 from test_pytest_plugin import ARGS
 
-import conformance
 from conformance.reference import serve_in_thread
 
 pytest_plugins = ["pytester"]
 
-ROOT: Final = Path(conformance.__file__).parents[1]
+#: The checkout: the README and the fixtures its examples name (the package may be installed).
+ROOT: Final = Path(__file__).parents[1]
 README: Final = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION: Final = README.split("## In your own tests", 1)[1].split("\n## ", 1)[0]
 BLOCKS: Final = re.findall(r"```(\w+)\n(.*?)```", SECTION, re.DOTALL)
