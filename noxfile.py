@@ -32,7 +32,8 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy --strict."""
-    session.install(".", "mypy", "types-PyYAML", "types-jsonschema")
+    # The test extra brings the hosts of the plugin and the bridge (pytest, schemathesis).
+    session.install(".[test]", "mypy", "types-PyYAML", "types-jsonschema")
     session.run("mypy", "--strict", PACKAGE)
 
 
