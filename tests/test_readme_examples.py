@@ -113,16 +113,33 @@ def _shown_in(expected: list[str], actual: list[str]) -> bool:
 
 
 def test_the_readme_shows_commands_with_their_output() -> None:
-    assert len(SHOWN) >= 2
+    assert len(SHOWN) >= 3
+
+
+def _prepared(args: list[str], tmp_path: Path) -> Path:
+    """Where the command runs: the checkout, or, for the reports ``diff`` compares, a folder
+    holding two real runs' reports: the compliant router's, then one whose streams lack
+    ``[DONE]``."""
+    if args[0] != "diff":
+        return ROOT
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    for path, faults in zip(args[1:3], ([], ["no-done"]), strict=True):
+        with serve_in_thread(faults=faults) as url:
+            report = f"json:{tmp_path / path}"
+            CliRunner().invoke(main, ["run", "--base-url", url, "--seed", "1", "--report", report])
+    return tmp_path
 
 
 @pytest.mark.parametrize("block", SHOWN, ids=[b.splitlines()[0][2:40] for b in SHOWN])
-def test_a_shown_command_prints_what_the_readme_shows(block: str) -> None:
+def test_a_shown_command_prints_what_the_readme_shows(block: str, tmp_path: Path) -> None:
     command, *expected = block.rstrip("\n").splitlines()
     args = command.removeprefix("$ conformance ").split()
     done = subprocess.run(
         [sys.executable, "-m", "conformance", *args],
-        cwd=ROOT,
+        cwd=_prepared(args, tmp_path),
         capture_output=True,
         text=True,
         timeout=120,

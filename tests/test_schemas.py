@@ -34,6 +34,7 @@ EXPECTED_FILES = [
     "fixture.schema.json",
     "parameter-tiers.schema.json",
     "profile.schema.json",
+    "report.schema.json",
     "request.json",
     "requirements.schema.json",
     "response.json",

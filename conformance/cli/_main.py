@@ -152,6 +152,30 @@ def openapi(profile: str, output: Path | None, base_url: str | None, model: str 
     click.echo(f"wrote {output}", err=True)
 
 
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "style",
+    type=click.Choice(["plain", "markdown"]),
+    default="plain",
+    show_default=True,
+    help="Plain text, or Markdown for a CI job's summary.",
+)
+@click.option("--strict", is_flag=True, help="A SHOULD regression fails too, not only a MUST one.")
+@_clean_errors
+def diff(old: Path, new: Path, style: str, strict: bool) -> None:
+    """Compare two runs' JSON reports: regressions, fixes, checks added or removed, changed
+    findings. Exits 1 on a MUST regression (with --strict, a SHOULD one too)."""
+    from conformance.report import DIFF_RENDERERS, diff_reports, load_report
+
+    compared = diff_reports(load_report(old), load_report(new))
+    click.echo(DIFF_RENDERERS[style](compared, strict=strict), nl=False)
+    if compared.gating(strict=strict):
+        raise SystemExit(EXIT_NOT_CONFORMANT)
+
+
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(

@@ -5,7 +5,7 @@ users give, and a profile's endpoint as an OpenAPI document."""
 from __future__ import annotations
 
 from conformance.contract._cross_field import OFFERED_TOOL, named_tools, offered_tools
-from conformance.contract._formats import FIXTURE_FORMAT, check_format
+from conformance.contract._formats import FIXTURE_FORMAT, REPORT_FORMAT, check_format
 from conformance.contract._openapi import OPENAPI_VERSION, openapi_document
 from conformance.contract._profile import (
     DEFAULT_PROFILE,
@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "FEATURES",
     "FIXTURE_FORMAT",
+    "REPORT_FORMAT",
     "OFFERED_TOOL",
     "OPENAPI_VERSION",
     "ErrorCode",

@@ -1,7 +1,8 @@
 """The formats of the files a user gives the suite (profiles, recorded exchanges, the
-requirement catalogue), each described by a JSON Schema shipped in ``schemas/``: a file that
-breaks its format is a ConfigError naming the file, the field and, for an unknown key, the
-nearest known key. Nothing in a user's file is silently ignored."""
+requirement catalogue, the JSON reports ``conformance diff`` compares), each described by a JSON
+Schema shipped in ``schemas/``: a file that breaks its format is a ConfigError naming the file,
+the field and, for an unknown key, the nearest known key. Nothing in a user's file is silently
+ignored."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from conformance.contract._schema_store import load_schema
 PROFILE_FORMAT = "profile.schema.json"
 FIXTURE_FORMAT = "fixture.schema.json"
 REQUIREMENTS_FORMAT = "requirements.schema.json"
+REPORT_FORMAT = "report.schema.json"
 
 
 @functools.cache

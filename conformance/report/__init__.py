@@ -1,10 +1,18 @@
-"""Reports of a run (JSON, JUnit XML, Markdown), all rendered from one result model."""
+"""Reports of a run (JSON, JUnit XML, Markdown), all rendered from one result model, and the
+comparison of two runs' JSON reports."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from conformance.base import ConfigError
+from conformance.report._diff import (
+    DIFF_RENDERERS,
+    Change,
+    ReportDiff,
+    diff_reports,
+    load_report,
+)
 from conformance.report._json import as_json_document, render_json
 from conformance.report._junit import render_junit
 from conformance.report._markdown import render_markdown
@@ -17,6 +25,11 @@ RENDERERS: dict[str, Callable[[RunReport], str]] = {
 }
 
 __all__ = [
+    "DIFF_RENDERERS",
+    "Change",
+    "ReportDiff",
+    "diff_reports",
+    "load_report",
     "REPORT_VERSION",
     "RENDERERS",
     "Entry",
