@@ -242,7 +242,7 @@ def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
     "reports",
     multiple=True,
     metavar="FORMAT:PATH",
-    help="json, junit or markdown; repeatable.",
+    help="json, junit, markdown or badge (an SVG); repeatable.",
 )
 def run_command(
     base_url: str | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from conformance.base import ConfigError
+from conformance.report._badge import render_badge
 from conformance.report._diff import (
     DIFF_RENDERERS,
     Change,
@@ -22,6 +23,7 @@ RENDERERS: dict[str, Callable[[RunReport], str]] = {
     "json": render_json,
     "junit": render_junit,
     "markdown": render_markdown,
+    "badge": render_badge,
 }
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "Target",
     "as_json_document",
     "parse_report_option",
+    "render_badge",
     "render_json",
     "render_junit",
     "render_markdown",
