@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,13 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.reference import serve_in_thread
-from conformance.report import Entry, RunReport, Target, render_badge
+from conformance.report import Entry, Target, render_badge
+from reports import run_report
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 PASSED = Entry(check="a", requirement="R", level="MUST", status="passed", scenario="plain")
-REPORT = RunReport(
-    tool_version="0.1.0",
-    target=Target("http://127.0.0.1:1/v1", "openrouter", "m"),
-    seed=1,
-    started_at=datetime(2026, 1, 1, tzinfo=UTC),
-    duration_s=1.0,
-    requests=1,
-    prompt_tokens=1,
-    completion_tokens=1,
-    entries=(PASSED,),
-)
+REPORT = run_report(PASSED, target=Target("http://127.0.0.1:1/v1", "openrouter", "m"))
 
 
 @pytest.mark.parametrize(

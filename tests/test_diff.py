@@ -5,7 +5,6 @@ and end to end on two real runs against the reference router, one with a fault."
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,11 @@ from conformance.reference import serve_in_thread
 from conformance.report import (
     DIFF_RENDERERS,
     Entry,
-    RunReport,
-    Target,
     as_json_document,
     diff_reports,
     load_report,
 )
+from reports import run_report
 
 
 def _entry(check: str, status: str, level: str = "MUST", **evidence: Any) -> Entry:
@@ -41,18 +39,7 @@ def _entry(check: str, status: str, level: str = "MUST", **evidence: Any) -> Ent
 
 
 def _document(*entries: Entry, complete: bool = True) -> dict[str, Any]:
-    report = RunReport(
-        tool_version="0.1.0",
-        target=Target("http://127.0.0.1:1/v1", "openai-compatible", "m"),
-        seed=1,
-        started_at=datetime(2026, 1, 1, tzinfo=UTC),
-        duration_s=1.0,
-        requests=1,
-        prompt_tokens=1,
-        completion_tokens=1,
-        entries=entries,
-        complete=complete,
-    )
+    report = run_report(*entries, complete=complete)
     document = as_json_document(report)
     check_format(document, REPORT_FORMAT, "report")
     return document
