@@ -244,6 +244,13 @@ def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
     metavar="FORMAT:PATH",
     help="json, junit, markdown or badge (an SVG); repeatable.",
 )
+@click.option(
+    "--record",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Write every exchange to DIR as a fixture; `conformance validate DIR` judges them again.",
+)
 def run_command(
     base_url: str | None,
     profile: str,
@@ -260,6 +267,7 @@ def run_command(
     exchange_timeout: float,
     read_timeout: float,
     reports: tuple[str, ...],
+    record: Path | None,
 ) -> None:
     """Judge a live endpoint (or the embedded reference router) against a profile."""
     # Imported here: the run's machinery (hypothesis, the client) is not needed by --help.
@@ -289,6 +297,7 @@ def run_command(
                 max_examples=max_examples,
                 max_shrinks=max_shrinks,
                 max_time_s=max_time,
+                record=record,
                 limits=limits(max_body_bytes, max_events, exchange_timeout, read_timeout),
                 extra_scenarios=_embedded_scenarios(chosen) if base_url is None else (),
                 budget=Budget(

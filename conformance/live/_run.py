@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,13 +45,14 @@ from conformance.checks import (
     run_checks,
     wrong_type_probe,
 )
-from conformance.contract import Profile
+from conformance.contract import Profile, profile_names
 from conformance.exchange import Control, Exchange
 from conformance.generate import Body, CoveragePlan, InvalidCase, ValidCase, same_class, shrink
 from conformance.live._aggregate import Replay, Tally, aggregate, failing, reproduce
 from conformance.live._client import Budget, Client
 from conformance.live._judged import Judged
 from conformance.live._progress import Judgement, Note, Progress
+from conformance.live._record import Recorder
 from conformance.live._scenarios import SCENARIOS, Probe, Scenario, ask
 from conformance.report import RunReport, Target
 
@@ -87,6 +89,7 @@ class RunOptions:
     extra_scenarios: tuple[Scenario, ...] = ()
     coverage: bool = True  # the deterministic coverage phase
     max_time_s: float | None = None  # the whole run's deadline; None: no deadline
+    record: Path | None = None  # a folder each exchange is written to, as a fixture
 
     @property
     def replay(self) -> Replay:
@@ -144,6 +147,17 @@ class Runner:
         self._lock = threading.Lock()
         self._silent = 0  # requests in a row with no answer
         self._unreachable: str | None = None  # why the run stopped, once it has
+        self.recorder = (
+            None
+            if options.record is None
+            else Recorder(
+                options.record,
+                profile=_recorded_profile(options.profile),
+                source=f"recorded by conformance run against {options.base_url}, "
+                f"seed {options.seed}",
+                key=options.api_key,
+            )
+        )
 
     # --- sending and judging -------------------------------------------------------------------
 
@@ -168,6 +182,9 @@ class Runner:
         finally:
             peak = self._flight.end(token)
         self._count_silence(exchange)
+        if self.recorder is not None:
+            sent = probe.body if isinstance(probe.body, Mapping) else None
+            self.recorder.write(name, sent, exchange)
         control = self._control(name, probe, exchange)
         if control is not None:
             exchange = replace(
@@ -545,6 +562,11 @@ def _slim(exchange: Exchange) -> Exchange:
         retried=exchange.retried,
         control=exchange.control,
     )
+
+
+def _recorded_profile(profile: Profile) -> str:
+    """How a recording names its profile: a shipped one by id, a user's by its file."""
+    return profile.id if profile.id in profile_names() else str(profile.path)
 
 
 def _round_robin(cases: list[InvalidCase]) -> list[InvalidCase]:
