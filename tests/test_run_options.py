@@ -42,6 +42,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
             None,
             "--report /proc/conformance/x.json: cannot create",
         ),
+        (("--record", "/proc/conformance/recorded"), None, "--record /proc/conformance/recorded"),
         (("--max-requests", "0"), None, "--max-requests"),
         (("--max-examples", "-1"), None, "--max-examples"),
         (("--max-time", "0"), None, "--max-time"),

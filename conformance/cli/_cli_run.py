@@ -76,6 +76,14 @@ def _scratch_hypothesis_home() -> Iterator[None]:
 _SCRATCH: list[str] = []
 
 
+def _recording_folder(folder: Path) -> None:
+    """The folder --record writes to, made before the first request, as report paths are."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"--record {folder}: {error.strerror}") from None
+
+
 @contextlib.contextmanager
 def _progress() -> Iterator[Progress]:
     """A live status line on a terminal (failures and notes printed as they come); plain lines
@@ -275,6 +283,8 @@ def run_command(
 
     try:
         outputs = report_targets(reports)
+        if record is not None:
+            _recording_folder(record)
         chosen = load_profile(profile)
         if base_url is not None:
             checked_base_url(base_url)
