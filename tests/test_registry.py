@@ -139,3 +139,14 @@ def test_a_failure_keeps_an_excerpt_of_a_long_value_not_the_value() -> None:
     assert len(kept) < 500
     assert excerpt({"k": long}).endswith("characters in all)")
     assert excerpt(b"y" * 5000).endswith("(5,000 characters in all)")
+
+
+def test_select_picks_ids_and_groups_in_registration_order() -> None:
+    streams = REGISTRY.select(["stream"])
+    assert streams
+    assert all(item.id.startswith("stream.") for item in streams)
+    assert [item.id for item in REGISTRY.select(["usage.arithmetic", "stream"])] == [
+        cid for cid in REGISTRY if cid == "usage.arithmetic" or cid.startswith("stream.")
+    ]
+    with pytest.raises(ConfigError, match="no check is named strem"):
+        REGISTRY.select(["strem"])

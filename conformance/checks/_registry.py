@@ -139,6 +139,20 @@ class Registry(Mapping[str, Check]):
         """The ID of the check that alone judges an answer to a request of ``intent``."""
         return None if intent is None else self._owners.get(intent)
 
+    def select(self, names: Iterable[str]) -> list[Check]:
+        """The checks ``names`` picks, in registration order: check IDs, or groups, the first
+        parts of IDs (``"stream"`` picks every ``stream.*`` check). A name that picks nothing is
+        a ConfigError, so a misspelling never selects no check in silence."""
+        wanted = list(names)
+
+        def picks(name: str, check_id: str) -> bool:
+            return check_id == name or check_id.startswith(name + ".")
+
+        unknown = [name for name in wanted if not any(picks(name, cid) for cid in self)]
+        if unknown:
+            raise ConfigError(f"no check is named {', '.join(unknown)}")
+        return [item for cid, item in self.items() if any(picks(name, cid) for name in wanted)]
+
 
 REGISTRY: Final = Registry()
 
