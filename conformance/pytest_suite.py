@@ -51,15 +51,7 @@ def test_scenario(
     if scenario.needs_key and conformance_target.api_key_env is None:
         pytest.skip("judges authentication: give the key's variable (--conformance-api-key-env)")
     probe = scenario.build(conformance_model)
-    exchange = conformance_client.send(
-        probe.body,
-        method=probe.method,
-        headers=probe.headers,
-        retry=probe.retry,
-        label=scenario.name,
-        auth=probe.auth,
-        intent=probe.intent,
-    )
+    exchange = conformance_client.probe(probe, label=scenario.name)
     answered = refused(exchange, conformance_profile) if scenario.feature else None
     if answered is not None:
         pytest.skip(f"the target does not offer {scenario.feature}: it answered {answered}")

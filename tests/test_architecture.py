@@ -20,7 +20,7 @@ PACKAGE: Final = Path(conformance.__file__).parent
 
 #: Layer of each module or package (a package stands for everything inside it).
 LAYERS: Final = {
-    "base": {"base"},
+    "base": {"base", "_lazy"},
     "contract": {"contract"},
     "exchange": {"exchange"},
     "checks": {"checks"},

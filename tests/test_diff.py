@@ -104,7 +104,7 @@ def test_a_file_that_is_not_a_report_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"run\.json"):
         load_report(path)
     path.write_text("not json")
-    with pytest.raises(ConfigError, match="is not JSON"):
+    with pytest.raises(ConfigError, match="not valid JSON"):
         load_report(path)
     with pytest.raises(ConfigError, match="cannot read"):
         load_report(tmp_path / "missing.json")

@@ -19,7 +19,7 @@ from conformance.base._headers import media_type, retry_after_seconds
 from conformance.base._intents import INTENTS, Intent
 from conformance.base._limits import DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_EVENTS, Limits
 from conformance.base._paths import jpath, under
-from conformance.base._yaml import YAMLError, load_yaml
+from conformance.base._yaml import YAMLError, load_yaml, read_data_file
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -38,6 +38,7 @@ __all__ = [
     "YAMLError",
     "jpath",
     "load_yaml",
+    "read_data_file",
     "media_type",
     "retry_after_seconds",
     "under",

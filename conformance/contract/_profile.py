@@ -23,7 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal, cast
 
-from conformance.base import INTENTS, ConfigError, Intent, YAMLError, load_yaml
+from conformance.base import INTENTS, ConfigError, Intent, read_data_file
 from conformance.contract._compose import compose
 from conformance.contract._formats import PROFILE_FORMAT, check_format
 from conformance.contract._schema_store import derive, load_schema
@@ -143,10 +143,7 @@ def parameter_tiers() -> tuple[Mapping[str, str], Mapping[str, str]]:
     """``(core, may_ignore)`` from ``schemas/parameter-tiers.yaml``: parameter name -> why it is
     core, and parameter name -> the one-line evidence (with its sources) that servers ignore it."""
     path = profiles_dir().parent / TIERS_FILE
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as error:
-        raise ConfigError(f"cannot read {path}: {error}") from None
+    data = read_data_file(path)
     check_format(data, _TIERS_SCHEMA, path)
     may_ignore = {
         name: f"{entry['evidence']} ({'; '.join(entry['sources'])})"
@@ -173,12 +170,7 @@ def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         raise ConfigError(f"{path}: 'extends' forms a cycle: {' -> '.join(map(str, seen))}")
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read profile {path}: {error.strerror}") from None
-    except YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    data = read_data_file(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile is a mapping, got {type(data).__name__}")
     check_format(data, PROFILE_FORMAT, path)
@@ -349,7 +341,7 @@ def _may_ignore(data: Mapping[str, Any], path: Path, request_schema: str) -> Map
     the profile's own ``may_ignore:`` entries applied: ``name: evidence`` adds, ``name: null``
     takes one back. A name the profile file itself lists must be in its request schema."""
     table = data.get("may_ignore", {})  # name -> one line of evidence, or null
-    own = load_yaml(path.read_text(encoding="utf-8")).get("may_ignore") or {}
+    own = read_data_file(path).get("may_ignore") or {}
     documented = documented_parameters(request_schema)
     base = parameter_tiers()[1]
     for name, evidence in table.items():

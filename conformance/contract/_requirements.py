@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from conformance.base import ConfigError, YAMLError, load_yaml
+from conformance.base import ConfigError, read_data_file
 from conformance.contract._formats import REQUIREMENTS_FORMAT, check_format
 from conformance.contract._schema_store import schema_dir
 
@@ -38,12 +38,7 @@ class Requirement:
 def read_requirements(path: Path) -> Mapping[str, Requirement]:
     """The requirements a catalogue file holds, by ID, in file order; a file that breaks the
     format (``schemas/requirements.schema.json``) or defines an ID twice is a ConfigError."""
-    try:
-        entries = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    except YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    entries = read_data_file(path)
     check_format(entries, REQUIREMENTS_FORMAT, path)
     catalogue: dict[str, Requirement] = {}
     for entry in entries:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.base import DEFAULT_LIMITS, ConfigError, Limits, YAMLError, load_yaml
+from conformance.base import DEFAULT_LIMITS, ConfigError, Limits, read_data_file
 from conformance.contract import FIXTURE_FORMAT, check_format
 from conformance.exchange._exchange import Exchange
 
@@ -84,23 +84,13 @@ def _body(response: Mapping[str, Any], path: Path) -> bytes:
         raise ConfigError(f"{path}: response.base64 is not base64: {error}") from None
 
 
-def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else load_yaml(text)
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    except (ValueError, YAMLError) as error:
-        raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
-
-
 def load_fixture(path: Path, limits: Limits = DEFAULT_LIMITS) -> Fixture:
     """Read one recorded exchange, within the caps of a live run (``limits``); a file that
     breaks the fixture format (``schemas/fixture.schema.json``) is a ConfigError naming the
     file and the field at fault."""
     if path.suffix not in FIXTURE_SUFFIXES:
         return _raw_stream(path, limits)
-    data = _read(path)
+    data = read_data_file(path)
     check_format(data, FIXTURE_FORMAT, path)
     response = data["response"]
     status = response["status"]

@@ -8,8 +8,9 @@ The names load on first use: ``conformance validate`` needs neither the runner n
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from conformance._lazy import lazy_names
 
 if TYPE_CHECKING:
     from conformance.live._asgi import ASGIPortalTransport
@@ -63,8 +64,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{home}"), name)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

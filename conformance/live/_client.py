@@ -28,6 +28,7 @@ from conformance.base import (
 )
 from conformance.exchange import EventStreamParser, Exchange, expects_stream, request_bytes
 from conformance.live._decode import BadEncoding, decoded
+from conformance.live._scenarios import Probe
 
 # A key no target issues: what the bad-key scenario sends.
 WRONG_KEY = "conformance-wrong-key-0000000000"
@@ -143,6 +144,18 @@ class Client:
             for item in data
             if isinstance(item, dict) and isinstance(item.get("id"), str)
         ]
+
+    def probe(self, probe: Probe, *, label: str = "") -> Exchange:
+        """Send a scenario's request as it was built: body, method, headers, credentials."""
+        return self.send(
+            probe.body,
+            method=probe.method,
+            headers=probe.headers,
+            retry=probe.retry,
+            label=label,
+            auth=probe.auth,
+            intent=probe.intent,
+        )
 
     def chat(self, body: Mapping[str, Any], *, retry: bool = True, label: str = "") -> Exchange:
         """POST a request body to …/chat/completions."""

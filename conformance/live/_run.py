@@ -170,15 +170,7 @@ class Runner:
             raise Interrupted("interrupted: nothing more is sent")
         token = self._flight.start()
         try:
-            exchange = self.client.send(
-                probe.body,
-                method=probe.method,
-                retry=probe.retry,
-                auth=probe.auth,
-                headers=probe.headers,
-                intent=probe.intent,
-                label=name,
-            )
+            exchange = self.client.probe(probe, label=name)
         finally:
             peak = self._flight.end(token)
         self._count_silence(exchange)

@@ -4,13 +4,12 @@ regression, so a CI job can gate a release on the last one's report."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from conformance.base import ConfigError
+from conformance.base import read_data_file
 from conformance.contract import REPORT_FORMAT, check_format
 
 #: A check fails when it found a violation, or when it could not judge (its verdict is unknown).
@@ -49,12 +48,7 @@ class ReportDiff:
 
 def load_report(path: Path) -> dict[str, Any]:
     """A JSON report written by ``--report json:PATH``; a ConfigError says what is wrong."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise ConfigError(f"{path} is not JSON: {error}") from None
+    document = read_data_file(path)
     check_format(document, REPORT_FORMAT, path)
     return document  # type: ignore[no-any-return]
 
