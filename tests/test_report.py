@@ -29,7 +29,9 @@ REPRO = curl("http://127.0.0.1:8000/v1/chat/completions", REQUEST, api_key_env="
 def _report(*entries: Entry) -> RunReport:
     return RunReport(
         tool_version="0.1.0",
-        target=Target("http://127.0.0.1:8000/v1", "openai-compatible", "reference-model"),
+        target=Target(
+            "http://127.0.0.1:8000/v1", "openai-compatible", "reference-model", ("reference-model",)
+        ),
         seed=42,
         started_at=datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
         duration_s=1.25,
@@ -86,6 +88,7 @@ def test_json_report_keeps_the_contract_keys() -> None:
         "duration_s",
         "summary",
         "results",
+        "latency",
     }
     assert document["report_version"] == 1
     assert document["tool"] == {"name": "chat-conformance", "version": "0.1.0"}
@@ -93,6 +96,7 @@ def test_json_report_keeps_the_contract_keys() -> None:
         "base_url": "http://127.0.0.1:8000/v1",
         "profile": "openai-compatible",
         "model": "reference-model",
+        "models": ["reference-model"],
     }
     assert document["summary"] == {
         "total": 4,
@@ -111,9 +115,17 @@ def test_json_report_keeps_the_contract_keys() -> None:
         "tokens": {"prompt": 20, "completion": 7},
     }
     first = document["results"][0]
-    assert {"check", "requirement", "level", "status", "message", "evidence", "reproduce"} <= set(
-        first
-    )
+    assert set(first) == {
+        "check",
+        "requirement",
+        "level",
+        "status",
+        "message",
+        "evidence",
+        "reproduce",
+        "scenario",
+        "model",
+    }
     assert first["reproduce"] == REPRO
     assert datetime.fromisoformat(document["started_at"]).tzinfo is not None
 

@@ -22,7 +22,7 @@ from conformance.cli._cap_options import limits, size_caps, time_caps
 from conformance.cli._options import checked_base_url, checked_key, checked_report_path
 from conformance.contract import DEFAULT_PROFILE, Profile, load_profile
 from conformance.live import Event, Judgement, Note, Progress
-from conformance.report import RENDERERS, RunReport, parse_report_option
+from conformance.report import RENDERERS, RunReport, milliseconds, parse_report_option
 
 if TYPE_CHECKING:
     from conformance.live import Scenario
@@ -147,13 +147,22 @@ def _summary(report: RunReport) -> Iterator[str]:
     for entry in report.entries:
         if entry.status in ("failed", "error"):
             yield ""
-            yield f"{entry.level} {entry.check} [{entry.scenario}]: {entry.message}"
+            on = f" on {entry.model}" if len(report.models) > 1 else ""
+            yield f"{entry.level} {entry.check}{on} [{entry.scenario}]: {entry.message}"
             yield f"  reproduce: {entry.reproduce}"
     bounds, covered = report.coverage
     yield ""
     yield f"coverage: {covered} of {bounds} documented bounds; concurrency {report.concurrency}"
     if report.ignored:
         yield f"the target ignores: {', '.join(report.ignored)}"
+    for model in report.models:
+        row = report.latency_of(model)
+        if row is not None:
+            yield (
+                f"latency of {model} (medians of {row.exchanges} answers, not judged): "
+                f"first byte {milliseconds(row.ttfb_s)}, first token "
+                f"{milliseconds(row.first_token_s)}, total {milliseconds(row.total_s)}"
+            )
     if not report.complete:
         yield f"the run did not complete (stopped: {report.stopped or 'no answer could be judged'})"
     yield ""
@@ -200,7 +209,17 @@ def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile id or YAML path."
 )
 @click.option(
-    "--model", default=None, help="Model id. Default: the first model GET …/models lists."
+    "--model",
+    "models",
+    multiple=True,
+    metavar="ID",
+    help="Model id; repeatable, each judged in turn with an equal share of the budget and time. "
+    "Default: the first model GET …/models lists.",
+)
+@click.option(
+    "--all-models",
+    is_flag=True,
+    help="Judge every model GET …/models lists (after any --model), sharing the budget.",
 )
 @click.option(
     "--api-key-env", default=None, metavar="VAR", help="Environment variable holding the API key."
@@ -250,7 +269,7 @@ def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
     "reports",
     multiple=True,
     metavar="FORMAT:PATH",
-    help="json, junit, markdown or badge (an SVG); repeatable.",
+    help="json, junit, markdown, html or badge (an SVG); repeatable.",
 )
 @click.option(
     "--record",
@@ -262,7 +281,8 @@ def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
 def run_command(
     base_url: str | None,
     profile: str,
-    model: str | None,
+    models: tuple[str, ...],
+    all_models: bool,
     api_key_env: str | None,
     seed: int | None,
     max_examples: int,
@@ -300,7 +320,8 @@ def run_command(
             options = RunOptions(
                 base_url=url,
                 profile=chosen,
-                model=model,
+                models=models,
+                all_models=all_models,
                 api_key=key,
                 api_key_env=api_key_env,
                 seed=seed,

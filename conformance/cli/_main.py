@@ -260,6 +260,13 @@ def validate(
     metavar="KEY",
     help="Require 'Authorization: Bearer KEY' (default: any key or none is accepted).",
 )
+@click.option(
+    "--extra-model",
+    "extra_models",
+    multiple=True,
+    metavar="ID[=FAULT,...]",
+    help="Serve another model too, with its own faults (repeatable): GET /models lists it.",
+)
 @_clean_errors
 def serve(
     profile: str | None,
@@ -268,6 +275,7 @@ def serve(
     faults: tuple[str, ...],
     variants: tuple[str, ...],
     api_key: str | None,
+    extra_models: tuple[str, ...],
 ) -> None:
     """Run the reference router for model reference-model (compliant unless --fault is given)."""
     from conformance.reference import VARIANTS, run_server  # the server stack, only for serve
@@ -292,7 +300,19 @@ def serve(
         api_key=api_key,
         profile=profile,
         announce=click.echo,
+        models=_extra_models(extra_models),
     )
+
+
+def _extra_models(options: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """``--extra-model ID=FAULT,FAULT`` as the router takes it: each id with its faults."""
+    models = {}
+    for option in options:
+        model, _, faults = option.partition("=")
+        if not model.strip():
+            raise ConfigError(f"--extra-model {option!r}: give a model id, e.g. other=no-done")
+        models[model.strip()] = tuple(f.strip() for f in faults.split(",") if f.strip())
+    return models
 
 
 @main.command("faults")

@@ -7,6 +7,7 @@ from conformance.exchange._answer import Choice
 from conformance.exchange._exchange import Control, Exchange, Kind, expects_stream, request_bytes
 from conformance.exchange._fixtures import Fixture, load_fixture
 from conformance.exchange._sse import Event, EventStream, EventStreamParser, parse_event_stream
+from conformance.exchange._timing import Timing
 from conformance.exchange._transcript import NOT_JSON, Payload, Transcript
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Fixture",
     "Kind",
     "Payload",
+    "Timing",
     "Transcript",
     "expects_stream",
     "load_fixture",

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from conformance.base import DEFAULT_LIMITS, Intent, Limits, NotApplicable, media_type
 from conformance.exchange._answer import Answer, completion_answer, stream_answer
 from conformance.exchange._sse import EventStream, parse_event_stream
+from conformance.exchange._timing import Timing
 from conformance.exchange._transcript import (
     NOT_JSON,
     Transcript,
@@ -70,6 +71,8 @@ class Exchange:
     truncated_at: int | None = None
     # A request broken on purpose that was answered 5xx: the same request without its violation.
     control: Control | None = None
+    # When the headers and each event arrived (a live exchange; None for a recorded one).
+    timing: Timing | None = None
 
     @classmethod
     def from_http(

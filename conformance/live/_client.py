@@ -26,7 +26,13 @@ from conformance.base import (
     TargetUnreachable,
     retry_after_seconds,
 )
-from conformance.exchange import EventStreamParser, Exchange, expects_stream, request_bytes
+from conformance.exchange import (
+    EventStreamParser,
+    Exchange,
+    Timing,
+    expects_stream,
+    request_bytes,
+)
 from conformance.live._decode import BadEncoding, decoded
 from conformance.live._scenarios import Probe
 
@@ -289,6 +295,8 @@ class Client:
         left: float | None = None,
     ) -> Exchange:
         limits = self.limits
+        headers_s = time.monotonic() - started  # httpx returns once the headers are read
+        events_s: list[float] = []  # when each event of a stream was complete
         # The exchange's own cap, cut to what the run's deadline leaves.
         total_s = limits.total_s if left is None else min(limits.total_s, left)
         headers = {name.lower(): value for name, value in response.headers.items()}
@@ -308,7 +316,9 @@ class Client:
             for chunk in decoded(response, limits.max_body_bytes):
                 received += chunk
                 if parser is not None:
-                    parser.feed(chunk)
+                    arrived = len(parser.feed(chunk))
+                    if arrived and len(events_s) < limits.max_events:
+                        events_s += [time.monotonic() - started] * arrived
                     if parser.cut_off is not None:
                         break
                 elif len(received) > limits.max_body_bytes:
@@ -352,6 +362,7 @@ class Client:
             intent,
             transport_error=broken,
             truncated_at=truncated,
+            timing=Timing(headers_s, tuple(events_s)),
         )
 
     @staticmethod

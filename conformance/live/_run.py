@@ -51,10 +51,11 @@ from conformance.generate import Body, CoveragePlan, InvalidCase, ValidCase, sam
 from conformance.live._aggregate import Replay, Tally, aggregate, failing, reproduce
 from conformance.live._client import Budget, Client
 from conformance.live._judged import Judged
+from conformance.live._latency import LatencyBook
 from conformance.live._progress import Judgement, Note, Progress
 from conformance.live._record import Recorder
 from conformance.live._scenarios import SCENARIOS, Probe, Scenario, ask
-from conformance.report import RunReport, Target
+from conformance.report import RunReport, Target, combined
 
 __all__ = ["Judged", "RunOptions", "Runner", "Tally", "aggregate", "reproduce", "run"]
 
@@ -76,6 +77,11 @@ class RunOptions:
     base_url: str
     profile: Profile
     model: str | None = None
+    # Several models, judged one after the other, each with its share of the budget and time;
+    # ``all_models`` judges every model GET …/models lists. Neither: ``model``, or the first
+    # model listed.
+    models: tuple[str, ...] = ()
+    all_models: bool = False
     api_key: str | None = None
     api_key_env: str | None = None  # named in reproductions instead of the key itself
     seed: int = 0
@@ -126,13 +132,17 @@ class Runner:
         options: RunOptions,
         progress: Progress,
         interrupt: threading.Event | None = None,
+        *,
+        recorder: Recorder | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.options = options
         self.progress = progress
         self.client = Client(
             options.base_url, api_key=options.api_key, budget=options.budget, limits=options.limits
         )
-        if options.max_time_s is not None:
+        self.client.deadline = deadline
+        if deadline is None and options.max_time_s is not None:
             self.client.deadline = time.monotonic() + options.max_time_s
         self._interrupt = interrupt or threading.Event()
         self.tally = Tally()  # what was judged, in bounded memory
@@ -147,17 +157,8 @@ class Runner:
         self._lock = threading.Lock()
         self._silent = 0  # requests in a row with no answer
         self._unreachable: str | None = None  # why the run stopped, once it has
-        self.recorder = (
-            None
-            if options.record is None
-            else Recorder(
-                options.record,
-                profile=_recorded_profile(options.profile),
-                source=f"recorded by conformance run against {options.base_url}, "
-                f"seed {options.seed}",
-                key=options.api_key,
-            )
-        )
+        self.recorder = recorder if recorder is not None else _recorder(options)
+        self.latency = LatencyBook(options.seed)
 
     # --- sending and judging -------------------------------------------------------------------
 
@@ -174,6 +175,7 @@ class Runner:
         finally:
             peak = self._flight.end(token)
         self._count_silence(exchange)
+        self.latency.add(name, exchange)
         if self.recorder is not None:
             sent = probe.body if isinstance(probe.body, Mapping) else None
             self.recorder.write(name, sent, exchange)
@@ -583,6 +585,38 @@ def _probed_types(plan: CoveragePlan, implemented: Iterable[str]) -> set[str]:
     return {c.bound for c in at if c.rule == "type" or (c.rule == "enum" and c.field not in typed)}
 
 
+def _recorder(options: RunOptions) -> Recorder | None:
+    if options.record is None:
+        return None
+    return Recorder(
+        options.record,
+        profile=_recorded_profile(options.profile),
+        source=f"recorded by conformance run against {options.base_url}, seed {options.seed}",
+        key=options.api_key,
+    )
+
+
+def listed_models(options: RunOptions, progress: Progress) -> tuple[str, ...]:
+    """The models a run judges, in order: those named, or every one GET …/models lists."""
+    named = tuple(dict.fromkeys((*((options.model,) if options.model else ()), *options.models)))
+    if not options.all_models:
+        return named
+    with Client(options.base_url, api_key=options.api_key, limits=options.limits) as client:
+        listed = client.models()
+    if not listed:
+        raise TargetUnreachable(f"GET {options.base_url}/models lists no model")
+    progress(Note(f"--all-models: {len(listed)} models listed by GET /models: {', '.join(listed)}"))
+    return tuple(dict.fromkeys((*named, *listed)))
+
+
+def _share(options: RunOptions, left: int, runs: list[RunReport]) -> Budget:
+    """What the next of ``left`` models may spend: an equal part of what the earlier models
+    left, so that a model that spent little leaves more to the next."""
+    requests = options.budget.max_requests - sum(run.requests for run in runs)
+    tokens = options.budget.max_completion_tokens - sum(run.completion_tokens for run in runs)
+    return Budget(max(requests // left, 0), max(tokens // left, 0))
+
+
 def run(
     options: RunOptions,
     progress: Progress,
@@ -593,15 +627,62 @@ def run(
     """Run every phase against the target and build the report, also when the run stops early:
     the report then says why (``stopped``) and whether the phases that judge the MUST
     requirements ended (``complete``). Setting ``interrupt`` stops the run: nothing more is
-    sent, and what came back is judged."""
+    sent, and what came back is judged.
+
+    With several models (``models``, ``all_models``), each is judged in turn with an equal
+    share of what the budget and the deadline still hold, and the report puts them side by
+    side; a stop other than a model's spent budget ends the whole run.
+    """
+    started = time.monotonic()
+    deadline = None if options.max_time_s is None else started + options.max_time_s
+    recorder = _recorder(options)
+    try:
+        models = listed_models(options, progress)
+    except TargetUnreachable as error:
+        progress(Note(f"stopped: the target is unreachable: {error}"))
+        return _run_one(options, progress, generated, interrupt, recorder, deadline, reached=False)
+    if len(models) <= 1:
+        one = replace(options, model=models[0] if models else None)
+        return _run_one(one, progress, generated, interrupt, recorder, deadline)
+    runs: list[RunReport] = []
+    for number, model in enumerate(models):
+        left = len(models) - number
+        budget = _share(options, left, runs)
+        own = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / left
+        progress(
+            Note(
+                f"model {number + 1} of {len(models)}: {model!r}, with up to "
+                f"{budget.max_requests} requests of the budget"
+            )
+        )
+        one = replace(options, model=model, budget=budget)
+        runs.append(_run_one(one, progress, generated, interrupt, recorder, own))
+        if runs[-1].stopped in ("unreachable", "interrupted", "deadline"):
+            break
+    return combined(runs, models=models)
+
+
+def _run_one(
+    options: RunOptions,
+    progress: Progress,
+    generated: bool,
+    interrupt: threading.Event | None,
+    recorder: Recorder | None,
+    deadline: float | None,
+    *,
+    reached: bool = True,
+) -> RunReport:
+    """Judge one model (``options.model``, or the first listed when None)."""
     started_at, started = datetime.now(UTC), time.monotonic()
-    runner = Runner(options, progress, interrupt)
-    stopped: Stopped | None = None
+    runner = Runner(options, progress, interrupt, recorder=recorder, deadline=deadline)
+    stopped: Stopped | None = None if reached else "unreachable"
     complete = False
     model = options.model or ""
     alone: dict[str, bool] = {}
     with runner.client:
         try:
+            if not reached:
+                raise _NotReached
             model = runner.model()
             runner.plain(model)
             runner.ignorable(model)
@@ -617,6 +698,8 @@ def run(
                     progress(Note(f"random generation stopped: {spent}"))
             alone = runner.alone()
             runner.coverage_rest()
+        except _NotReached:
+            pass
         except BudgetExhausted as spent:
             progress(Note(f"stopped: {spent}"))
             stopped = "budget"
@@ -638,19 +721,25 @@ def run(
         )
         complete = False
     spend = runner.client.spend
+    entries = aggregate(options.replay, runner.tally, alone)
     return RunReport(
         tool_version=version("chat-conformance"),
-        target=Target(options.base_url, options.profile.id, model),
+        target=Target(options.base_url, options.profile.id, model, (model,) if model else ()),
         seed=options.seed,
         started_at=started_at,
         duration_s=time.monotonic() - started,
         requests=spend.requests,
         prompt_tokens=spend.prompt_tokens,
         completion_tokens=spend.completion_tokens,
-        entries=aggregate(options.replay, runner.tally, alone),
+        entries=tuple(replace(entry, model=model) for entry in entries),
         complete=complete,
         stopped=stopped,
         coverage=(len(runner.bounds), len(runner.covered & set(runner.bounds))),
         concurrency=options.concurrency,
         ignored=tuple(sorted(runner.ignored)),
+        latency=runner.latency.rows(model),
     )
+
+
+class _NotReached(Exception):
+    """GET …/models got no usable answer: nothing else is sent."""

@@ -32,7 +32,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Final
 
 from starlette.applications import Starlette
@@ -143,7 +143,15 @@ def _seconds(value: str | None, default: int) -> int:
 
 
 class _Router:
-    def __init__(self, faults: FaultSet, api_key: str | None, profile: Profile) -> None:
+    def __init__(
+        self,
+        faults: FaultSet,
+        api_key: str | None,
+        profile: Profile,
+        model_id: str = MODEL_ID,
+    ) -> None:
+        self.model_id = model_id  # the model this router answers for
+        self.listed: tuple[str, ...] = (model_id,)  # what GET /models lists
         self.faults = faults
         self.api_key = api_key
         self.profile = profile
@@ -226,7 +234,7 @@ class _Router:
         seconds = _seconds(value, 1)
         raise _Refusal(
             429,
-            f"Rate limit reached for {MODEL_ID}: the request asked to be throttled "
+            f"Rate limit reached for {self.model_id}: the request asked to be throttled "
             f"({THROTTLE_HEADER}). Try again in {seconds}s.",
             kind="requests",
             code="rate_limit_exceeded",
@@ -284,10 +292,11 @@ class _Router:
 
     def supported(self, body: Mapping[str, Any], params: Params) -> None:
         model = body.get("model")
-        if model != MODEL_ID:
+        if model != self.model_id:
             raise _Refusal(
                 404,
-                f"The model {str(model)[:80]!r} does not exist; this router serves {MODEL_ID!r}.",
+                f"The model {str(model)[:80]!r} does not exist; this router serves "
+                f"{', '.join(map(repr, self.listed))}.",
                 param="model",
                 code="model_not_found",
                 cause="unknown_model",
@@ -383,7 +392,7 @@ class _Router:
         if not params.stream and self._breaks_off(request):
             completion = break_off(completion)
         completion = self.faults.completion(completion, params)
-        meta = Meta(self.dialect.new_id(), int(time.time()), MODEL_ID)
+        meta = Meta(self.dialect.new_id(), int(time.time()), self.model_id)
         turn = Turn(params, completion, meta)
         if not params.stream:
             body = self.faults.body(completion_body(completion, params, meta, self.dialect), turn)
@@ -407,15 +416,16 @@ class _Router:
         page documents such a choice (finish_reason "error" with an error object) answers so."""
         return CHOICE_ERROR_HEADER in request.headers and self.dialect.error_at is not None
 
-    def _model(self) -> dict[str, Any]:
-        return {"id": MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "conformance"}
+    @staticmethod
+    def _model(model_id: str) -> dict[str, Any]:
+        return {"id": model_id, "object": "model", "created": _CREATED, "owned_by": "conformance"}
 
     async def models(self, request: Request) -> Response:
         try:
             self.authorize(request)
         except _Refusal as refusal:
             return self.error(refusal.reply(self.dialect), request)
-        return self.json({"object": "list", "data": [self._model()]})
+        return self.json({"object": "list", "data": [self._model(m) for m in self.listed]})
 
     async def model(self, request: Request) -> Response:
         try:
@@ -423,7 +433,7 @@ class _Router:
         except _Refusal as refusal:
             return self.error(refusal.reply(self.dialect), request)
         name = request.path_params["model"]
-        if name != MODEL_ID:
+        if name not in self.listed:
             unknown = _Refusal(
                 404,
                 f"The model {name[:80]!r} does not exist.",
@@ -432,7 +442,7 @@ class _Router:
                 cause="unknown_model",
             )
             return self.error(unknown.reply(self.dialect), request)
-        return self.json(self._model())
+        return self.json(self._model(name))
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -505,6 +515,29 @@ def route_prefix(prefix: str | None, profile: str) -> str:
     return "/" + chosen.strip("/") if chosen.strip("/") else ""
 
 
+class _Models:
+    """Several models behind one router, each with its own faults: a chat request goes to the
+    router of the model it names (the first model's, when its body cannot be read cheaply)."""
+
+    def __init__(self, routers: Mapping[str, _Router]) -> None:
+        self.routers = dict(routers)
+        self.first = next(iter(self.routers.values()))
+        listed = tuple(self.routers)
+        for router in self.routers.values():
+            router.listed = listed
+
+    async def chat(self, request: Request) -> Response:
+        length = request.headers.get("content-length", "")
+        router = self.first
+        if length.isdigit() and int(length) <= MAX_BODY_BYTES:
+            try:
+                named = json.loads(await request.body()).get("model")
+            except (ValueError, UnicodeDecodeError, AttributeError):
+                named = None  # the first model's router refuses it as it would alone
+            router = self.routers.get(named, self.first) if isinstance(named, str) else router
+        return await router.chat(request)
+
+
 def create_app(
     *,
     faults: tuple[str, ...] | list[str] = (),
@@ -512,19 +545,34 @@ def create_app(
     api_key: str | None = None,
     profile: str = DEFAULT_PROFILE,
     prefix: str | None = None,
+    models: Mapping[str, Sequence[str]] | None = None,
 ) -> Starlette:
     """The reference router, answering as ``profile``'s page documents, at ``prefix`` (default:
     the path the page documents, such as ``/api/v1``). It is compliant unless ``faults`` names
     deviations from the catalogue; ``variants`` names legal variants to show.
 
+    ``models`` adds models besides ``reference-model``, each id with its own faults (the same
+    toy model answers, under that id; the variants apply to all), as a router that serves
+    several models of differing quality does.
+
     Raises ConfigError for an unknown fault, variant or profile.
     """
-    router = _Router(FaultSet(faults, variants), api_key or None, load_profile(profile))
+    chosen = load_profile(profile)
+    router = _Router(FaultSet(faults, variants), api_key or None, chosen)
+    extra = {
+        model: _Router(FaultSet(tuple(own), variants), api_key or None, chosen, model)
+        for model, own in (models or {}).items()
+        if model != MODEL_ID
+    }
     prefix = route_prefix(prefix, profile)
     chat = (
         Route(f"{prefix}/chat/completions", router.chat_or_list, methods=["POST", "GET"])
         if router.faults.lists
-        else Route(f"{prefix}/chat/completions", router.chat, methods=["POST"])
+        else Route(
+            f"{prefix}/chat/completions",
+            _Models({MODEL_ID: router, **extra}).chat if extra else router.chat,
+            methods=["POST"],
+        )
     )
     app = Starlette(
         routes=[

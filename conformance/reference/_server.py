@@ -7,7 +7,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import uvicorn
@@ -73,6 +73,7 @@ def serve_in_thread(
     profile: str = DEFAULT_PROFILE,
     prefix: str | None = None,
     host: str = "127.0.0.1",
+    models: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[str]:
     """Serve the router (or ``app``) on a free port of ``host``; yield its base URL.
 
@@ -82,7 +83,12 @@ def serve_in_thread(
     """
     prefix = route_prefix(prefix, profile)
     app = app or create_app(
-        faults=faults, variants=variants, api_key=api_key, profile=profile, prefix=prefix
+        faults=faults,
+        variants=variants,
+        api_key=api_key,
+        profile=profile,
+        prefix=prefix,
+        models=models,
     )
     sock = listen(host, 0)
     port = sock.getsockname()[1]
@@ -114,18 +120,26 @@ def run_server(
     profile: str = DEFAULT_PROFILE,
     prefix: str | None = None,
     announce: Callable[[str], None] = print,
+    models: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """Serve the router in the foreground until interrupted (Ctrl-C), at ``prefix`` (by default
     the path the profile's page documents)."""
     prefix = route_prefix(prefix, profile)
     app = create_app(
-        faults=faults, variants=variants, api_key=api_key, profile=profile, prefix=prefix
+        faults=faults,
+        variants=variants,
+        api_key=api_key,
+        profile=profile,
+        prefix=prefix,
+        models=models,
     )
     sock = listen(host, port)
     url = _url(host, sock.getsockname()[1], prefix)
     named = ", ".join(app.state.faults) or "none (compliant)"
     announce(f"reference router at {url}  model: reference-model  profile: {profile}")
     announce(f"faults: {named}  key: {'required' if api_key else 'not checked'}")
+    for model, own in (models or {}).items():
+        announce(f"model {model}: faults: {', '.join(own) or 'none (compliant)'}")
     if app.state.variants:
         announce(f"legal variants: {', '.join(app.state.variants)}")
     try:

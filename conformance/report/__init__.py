@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from conformance.base import ConfigError
 from conformance.report._badge import render_badge
+from conformance.report._combine import combined
 from conformance.report._diff import (
     DIFF_RENDERERS,
     Change,
@@ -14,10 +15,11 @@ from conformance.report._diff import (
     diff_reports,
     load_report,
 )
+from conformance.report._figures import LATENCY_COLUMNS, latency_cells, milliseconds
 from conformance.report._json import as_json_document, render_json
 from conformance.report._junit import render_junit
 from conformance.report._markdown import render_markdown
-from conformance.report._model import REPORT_VERSION, Entry, RunReport, Target
+from conformance.report._model import REPORT_VERSION, Entry, Latency, RunReport, Target
 
 RENDERERS: dict[str, Callable[[RunReport], str]] = {
     "json": render_json,
@@ -28,6 +30,7 @@ RENDERERS: dict[str, Callable[[RunReport], str]] = {
 
 __all__ = [
     "DIFF_RENDERERS",
+    "LATENCY_COLUMNS",
     "Change",
     "ReportDiff",
     "diff_reports",
@@ -35,9 +38,13 @@ __all__ = [
     "REPORT_VERSION",
     "RENDERERS",
     "Entry",
+    "Latency",
     "RunReport",
     "Target",
     "as_json_document",
+    "combined",
+    "latency_cells",
+    "milliseconds",
     "parse_report_option",
     "render_badge",
     "render_json",

@@ -6,7 +6,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.report._model import REPORT_VERSION, RunReport
+from conformance.report._model import REPORT_VERSION, Latency, RunReport
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def latency_document(row: Latency) -> dict[str, Any]:
+    """One latency row; ``scenario`` is null for the figures over all of a model's exchanges."""
+    return {
+        "model": row.model,
+        "scenario": row.scenario or None,
+        "exchanges": row.exchanges,
+        "ttfb_s": _seconds(row.ttfb_s),
+        "first_token_s": _seconds(row.first_token_s),
+        "gap_median_s": _seconds(row.gap_median_s),
+        "gap_p95_s": _seconds(row.gap_p95_s),
+        "tokens_per_s": None if row.tokens_per_s is None else round(row.tokens_per_s, 1),
+        "total_s": _seconds(row.total_s),
+    }
 
 
 def as_json_document(report: RunReport) -> dict[str, Any]:
@@ -18,6 +37,7 @@ def as_json_document(report: RunReport) -> dict[str, Any]:
             "base_url": report.target.base_url,
             "profile": report.target.profile,
             "model": report.target.model,
+            "models": list(report.target.models),
         },
         "seed": report.seed,
         "started_at": report.started_at.isoformat(),
@@ -48,9 +68,11 @@ def as_json_document(report: RunReport) -> dict[str, Any]:
                 "evidence": dict(entry.evidence),
                 "reproduce": entry.reproduce,
                 "scenario": entry.scenario,
+                "model": entry.model,
             }
             for entry in report.entries
         ],
+        "latency": [latency_document(row) for row in report.latency],
     }
 
 
