@@ -5,6 +5,7 @@ and end to end on two real runs against the reference router, one with a fault."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from conformance.reference import serve_in_thread
 from conformance.report import (
     DIFF_RENDERERS,
     Entry,
+    Target,
     as_json_document,
     diff_reports,
     load_report,
@@ -131,3 +133,24 @@ def test_two_real_runs_gate_on_the_regression(tmp_path: Path) -> None:
     assert "`stream.terminator`" in fixed.output
     refused = CliRunner().invoke(main, ["diff", str(good), str(tmp_path / "none.json")])
     assert refused.exit_code == 2
+
+
+def test_runs_of_several_models_compare_model_by_model() -> None:
+    models = ("good-model", "other-model")
+    target = Target("http://127.0.0.1:1/v1", "openai-compatible", ", ".join(models), models)
+
+    def document(other: str) -> dict[str, Any]:
+        entries = (
+            replace(_entry("stream.terminator", "passed"), model="good-model"),
+            replace(_entry("stream.terminator", other), model="other-model"),
+        )
+        report = run_report(*entries, target=target)
+        return as_json_document(report)
+
+    diff = diff_reports(document("passed"), document("failed"))
+    (regression,) = diff.regressions
+    assert (regression.check, regression.model) == ("stream.terminator", "other-model")
+    assert "stream.terminator on other-model [MUST] passed -> failed" in DIFF_RENDERERS["plain"](
+        diff
+    )
+    assert "| `stream.terminator on other-model` |" in DIFF_RENDERERS["markdown"](diff)

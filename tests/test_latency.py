@@ -15,7 +15,7 @@ from conformance.exchange import Exchange, Timing, parse_event_stream
 from conformance.live._latency import KEPT_VALUES, LatencyBook, group_of, sample
 from conformance.live._run import RunOptions, run
 from conformance.report import Latency, render_json, render_junit, render_markdown
-from tests.reports import run_report
+from reports import run_report
 
 ASK = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
 STREAMED = {**ASK, "stream": True}

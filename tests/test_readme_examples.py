@@ -160,7 +160,7 @@ def test_the_run_against_a_real_router_runs(tmp_path: Path) -> None:
     from conformance.reference import MODEL_ID
 
     block = README.split("## Running against a real router", 1)[1]
-    (script,) = re.findall(r"```sh\n(.*?)```", block.split("\n## ", 1)[0], re.DOTALL)
+    script = re.findall(r"```sh\n(.*?)```", block.split("\n## ", 1)[0], re.DOTALL)[0]
     with serve_in_thread(api_key=KEY) as url:
         script = script.replace("export MY_ROUTER_KEY=...", f"export MY_ROUTER_KEY={KEY}")
         script = script.replace("https://router.example/v1", url).replace("some/model", MODEL_ID)
@@ -169,3 +169,36 @@ def test_the_run_against_a_real_router_runs(tmp_path: Path) -> None:
     for report in ("run.json", "junit.xml", "summary.md"):
         text = (tmp_path / "reports" / report).read_text(encoding="utf-8")
         assert KEY not in text
+
+
+def _table(text: str, header_start: str) -> dict[str, dict[str, str]]:
+    """A Markdown table whose header starts so: each row by its first cell, as column -> cell."""
+    lines = text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(header_start))
+    columns = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    rows = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(columns, cells, strict=True))
+    return rows
+
+
+def test_the_run_of_every_model_runs(tmp_path: Path) -> None:
+    """The README's run of every model: its router started here on a free port, with the same
+    extra model and fault, and the model table it shows is the one the run writes."""
+    section = README.split("### Every model, and how fast each answers", 1)[1].split("\n## ", 1)[0]
+    (script,) = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    serve, run = script.split("\n", 1)
+    assert serve.startswith("conformance serve --port 8931 --extra-model broken-model=no-done &")
+    with serve_in_thread(models={"broken-model": ("no-done",)}) as url:
+        done = _shell(run.replace("http://127.0.0.1:8931/v1", url), tmp_path)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    written = _table((tmp_path / "reports" / "models.md").read_text(encoding="utf-8"), "| model |")
+    shown = _table(section, "| model | choices")
+    assert set(shown) == set(written)
+    for model, row in shown.items():
+        for column, cell in row.items():
+            if cell != "…" and column != "…":
+                assert written[model][column] == cell, (model, column)

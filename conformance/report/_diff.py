@@ -25,6 +25,12 @@ class Change(NamedTuple):
     new: str | None
     old_message: str = ""
     new_message: str = ""
+    model: str = ""  # the model it was judged on, when either run judged several
+
+    @property
+    def name(self) -> str:
+        """The check, with its model when the runs judged several."""
+        return f"{self.check} on {self.model}" if self.model else self.check
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +60,16 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def diff_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> ReportDiff:
-    """Compare two JSON report documents (``report.schema.json``), check by check."""
-    before = {result["check"]: result for result in old["results"]}
-    after = {result["check"]: result for result in new["results"]}
+    """Compare two JSON report documents (``report.schema.json``), check by check; when either
+    run judged several models, check by check of each model."""
+    by_model = _several(old) or _several(new)
+    before = _results(old, by_model=by_model)
+    after = _results(new, by_model=by_model)
     lists: dict[str, list[Change]] = {
         name: [] for name in ("regressions", "fixes", "changed", "added", "removed", "moved")
     }
-    for check in sorted(before.keys() | after.keys()):
-        was, now = before.get(check), after.get(check)
+    for model, check in sorted(before.keys() | after.keys()):
+        was, now = before.get((model, check)), after.get((model, check))
         change = Change(
             check,
             str((now or was or {}).get("level", "")),
@@ -69,11 +77,27 @@ def diff_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> ReportDiff:
             None if now is None else str(now["status"]),
             "" if was is None else str(was["message"]),
             "" if now is None else str(now["message"]),
+            model,
         )
         kind = _kind(change, was, now)
         if kind is not None:
             lists[kind].append(change)
     return ReportDiff(old, new, **{name: tuple(found) for name, found in lists.items()})
+
+
+def _several(document: Mapping[str, Any]) -> bool:
+    return len(document["target"].get("models") or ()) > 1
+
+
+def _results(
+    document: Mapping[str, Any], *, by_model: bool
+) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The results by (model, check); the model is left out unless the runs judged several,
+    so that two runs of one model under different ids still compare."""
+    return {
+        (str(result.get("model") or "") if by_model else "", result["check"]): result
+        for result in document["results"]
+    }
 
 
 def _kind(
@@ -162,7 +186,7 @@ def render_diff_plain(diff: ReportDiff, *, strict: bool = False) -> str:
             continue
         lines += ["", f"{title} ({len(changes)}):"]
         for change in changes:
-            lines.append(f"  {change.check} [{change.level}] {_status(change)}")
+            lines.append(f"  {change.name} [{change.level}] {_status(change)}")
             if change.new_message and change.new in _FAILING:
                 lines.append(f"      now: {change.new_message}")
             if change.old_message and change.old in _FAILING:
@@ -191,7 +215,7 @@ def render_diff_markdown(diff: ReportDiff, *, strict: bool = False) -> str:
         for change in changes:
             finding = change.new_message if change.new in _FAILING else change.old_message
             lines.append(
-                f"| `{change.check}` | {change.level} | {_status(change)} | {_cell(finding)} |"
+                f"| `{change.name}` | {change.level} | {_status(change)} | {_cell(finding)} |"
             )
     return "\n".join(lines) + "\n"
 
