@@ -154,11 +154,6 @@ EXTRA_PROBES: dict[str, Probe] = {
             tool_choice={"type": "custom", "custom": {"name": "run_sql"}},
         )
     ),
-    # Beside the scenario stream.max_tokens.length, which asks for no usage: without a token
-    # count the cap's checks (max_tokens.length, max_tokens.respected) skip a stream.
-    "stream_length_usage": Probe(
-        _ask(stream=True, max_tokens=2, stream_options={"include_usage": True})
-    ),
     "stream_interrupted": Probe(_ask(stream=True), headers={STREAM_ERROR_HEADER: "3"}),
     "invalid": Probe(_ask(temperature=5), status=400),
     "invalid_nested": Probe(

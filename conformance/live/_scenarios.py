@@ -188,6 +188,19 @@ def _stream_usage(model: str) -> Probe:
     return Probe(ask(model, stream=True, stream_options={"include_usage": True}))
 
 
+@_scenario(
+    "stream.max_tokens.usage",
+    "a cap of 1 token, streamed with its usage chunk: the cap is judged on the token count",
+    feature="stream_options",
+)
+def _stream_length_usage(model: str) -> Probe:
+    # stream.max_tokens.length asks for no usage, so that a target refusing stream_options is
+    # not read as refusing max_tokens; without a token count, the cap's checks skip a stream.
+    usage = {"include_usage": True}
+    text = "Count from one to fifty in words."
+    return Probe(ask(model, text, stream=True, max_tokens=1, stream_options=usage))
+
+
 @_scenario("stream.n2", "two choices streamed, interleaved", feature="n")
 def _stream_n2(model: str) -> Probe:
     usage = {"include_usage": True}
