@@ -159,3 +159,13 @@ def test_extra_models_of_the_serve_command_are_checked() -> None:
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--extra-model", "x=not-a-fault"])
     assert result.exit_code == 2
     assert "unknown fault" in result.output
+
+
+def test_a_model_that_spends_its_share_leaves_the_next_one_its_own(two_models: str) -> None:
+    options = _options(two_models, models=(MODEL_ID, BROKEN), budget=Budget(max_requests=20))
+    report = run(options, progress=lambda event: None)
+    assert report.stopped == "budget"
+    assert not report.complete  # ten requests each cannot reach every MUST check
+    judged = {e.model for e in report.entries if e.status == "passed"}
+    assert judged == {MODEL_ID, BROKEN}
+    assert report.requests == 20

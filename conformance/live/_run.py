@@ -657,7 +657,9 @@ def run(
         )
         one = replace(options, model=model, budget=budget)
         runs.append(_run_one(one, progress, generated, interrupt, recorder, own))
-        if runs[-1].stopped in ("unreachable", "interrupted", "deadline"):
+        # A model's own share of the time or budget spent leaves the others theirs.
+        spent_all = deadline is not None and time.monotonic() >= deadline
+        if runs[-1].stopped in ("unreachable", "interrupted") or spent_all:
             break
     return combined(runs, models=models)
 
