@@ -47,7 +47,8 @@ class Exchange:
 
     ``request`` is the JSON body that was sent, or None when it was not recorded (a raw stream
     file, or a body that was not JSON): checks that compare the answer with the request then
-    do not apply. ``intent`` names a deliberately broken request (one of :data:`INTENTS`: no
+    do not apply. ``follow_up`` marks the second turn of a tool-calling conversation, whose history
+holds the target's own tool call. ``intent`` names a deliberately broken request (one of :data:`INTENTS`: no
     key, a bad key, an unknown model, malformed JSON, a wrong method) whose expected answer the
     profile documents.
     """
@@ -70,6 +71,9 @@ class Exchange:
     truncated_at: int | None = None
     # A request broken on purpose that was answered 5xx: the same request without its violation.
     control: Control | None = None
+    # The second turn of a conversation: the request carries back a tool call this target made
+    # in the first turn, with its result. Refusing it cannot mean the target lacks tools.
+    follow_up: bool = False
 
     @classmethod
     def from_http(
