@@ -47,10 +47,10 @@ class Exchange:
 
     ``request`` is the JSON body that was sent, or None when it was not recorded (a raw stream
     file, or a body that was not JSON): checks that compare the answer with the request then
-    do not apply. ``follow_up`` marks the second turn of a tool-calling conversation, whose history
-holds the target's own tool call. ``intent`` names a deliberately broken request (one of :data:`INTENTS`: no
+    do not apply. ``intent`` names a deliberately broken request (one of :data:`INTENTS`: no
     key, a bad key, an unknown model, malformed JSON, a wrong method) whose expected answer the
-    profile documents.
+    profile documents. ``follow_up`` marks the second turn of a tool-calling conversation,
+    whose history holds the target's own tool call.
     """
 
     request: Mapping[str, Any] | None
