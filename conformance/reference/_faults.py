@@ -433,7 +433,7 @@ _CATALOGUE: Final = (
         "null-content-refused",
         "the assistant message echoed back with content null (as the router sent it) is refused "
         "with 400 (LM Studio)",
-        ("tool_calls.history_accepted",),
+        ("tool_calls.history_accepted", "requests.valid_accepted"),
         refuse=turns.refuse_null_content,
         evidence="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/261",
     ),
