@@ -397,13 +397,15 @@ class Runner:
     def _cover(
         self, invalid: tuple[InvalidCase, ...], valid: tuple[ValidCase, ...], allowance: int
     ) -> None:
-        invalid = invalid[:allowance]
+        # The valid edges get their room first: a few requests hold every documented range's
+        # ends at once, and a value refused there is a MUST finding no invalid case can show.
+        edges = valid[:allowance]
+        invalid = invalid[: max(0, allowance - len(edges))]
         self._all(
             (f"coverage.invalid {c.field} ({c.rule})", Probe(c.request, broken=c.field))
             for c in invalid
         )
         self.covered.update(c.bound for c in invalid)
-        edges = valid[: max(0, allowance - len(invalid))]
         for judged, case in zip(
             self._all((f"coverage.valid {', '.join(c.bounds)}", Probe(c.request)) for c in edges),
             edges,
