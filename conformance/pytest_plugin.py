@@ -75,8 +75,12 @@ _OPTIONS: Final = {
     "model": ("MODEL", "model id (default: the first that GET …/models lists)"),
     "api_key_env": ("VAR", "NAME of the environment variable holding the API key"),
     "seed": ("N", "seed that reproduces the session (default: a random one, printed)"),
-    "max_requests": ("N", "request budget of the session (per xdist worker)"),
+    "max_requests": ("N", "request budget of the session (per xdist worker; default 250)"),
 }
+#: The session's request budget when none is given: room for the suite's own tests (every
+#: scenario, the second turns of the two-turn ones, 25 generated requests of each kind) beside a
+#: project's own.
+SESSION_REQUESTS: Final = 250
 _SEED: Final = pytest.StashKey[int]()
 _STATE: Final = pytest.StashKey["_Session"]()
 _WORKER_SEED: Final = "conformance_seed"
@@ -297,7 +301,8 @@ class _Session:
         key = (target.base_url, id(target.transport))
         if key not in self._clients:
             given = self.setting("max_requests")
-            budget = Budget() if given is None else Budget(max_requests=_integer(given))
+            requests = SESSION_REQUESTS if given is None else _integer(given)
+            budget = Budget(max_requests=requests)
             client = client_for(target, budget=budget, spend=self.spend)
             self._clients[key] = self.stack.enter_context(contextlib.closing(client))
         return self._clients[key]

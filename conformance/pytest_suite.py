@@ -44,8 +44,11 @@ def test_scenario(
     conformance_profile: Profile,
     assert_conformant: AssertConformant,
 ) -> None:
-    """One targeted scenario of ``conformance run``, sent to the target and judged."""
+    """One targeted scenario of ``conformance run``, sent to the target and judged; a two-turn
+    scenario's second turn too, built from the first turn's answer."""
+    from conformance.base import NotApplicable
     from conformance.checks import refused
+    from conformance.live import as_sent
 
     scenario = conformance_scenario
     if scenario.needs_key and conformance_target.api_key_env is None:
@@ -56,6 +59,15 @@ def test_scenario(
     if answered is not None:
         pytest.skip(f"the target does not offer {scenario.feature}: it answered {answered}")
     assert_conformant(exchange)
+    if scenario.follow_up is None:
+        return
+    try:
+        second = scenario.follow_up(conformance_model, exchange)
+    except NotApplicable as skip:
+        pytest.skip(f"turn 2 not sent: {skip.reason}")
+    # No refusal skip here: the first turn showed the target offers the feature.
+    label = f"{scenario.name} (turn 2)"
+    assert_conformant(as_sent(second, conformance_client.probe(second, label=label)))
 
 
 def test_generated(

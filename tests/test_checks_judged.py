@@ -60,6 +60,17 @@ TOOL_STREAM = [
     "[DONE]",
 ]
 
+#: A request carrying a tool call back with its result, and a new call answering it.
+HISTORY: Final[dict[str, Any]] = {
+    "tools": [WEATHER],
+    "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [CALL]},
+        {"role": "tool", "tool_call_id": CALL["id"], "content": '{"temperature_c": 18}'},
+    ],
+}
+AGAIN: Final = {**CALL, "id": f"{CALL['id']}-2"}
+
 Case = tuple[Exchange, Profile]
 
 #: check -> (a compliant exchange with nothing for it to judge, one it judges and passes).
@@ -221,6 +232,18 @@ CASES: Final[dict[str, tuple[Case, Case]]] = {
         ),
     ),
     "usage.arithmetic": ((completion(ask(), usage=None), BASE), (PLAIN, BASE)),
+    "tool_calls.history_accepted": ((PLAIN, BASE), (completion(ask(**HISTORY)), BASE)),
+    "tool_calls.fresh_ids": (
+        (completion(ask(**HISTORY)), BASE),
+        (
+            completion(ask(**HISTORY), content=None, finish="tool_calls", tool_calls=[AGAIN]),
+            BASE,
+        ),
+    ),
+    "tool_calls.follow_up_answered": (
+        (PLAIN, BASE),
+        (completion(ask(**HISTORY)), BASE),
+    ),
 }
 
 #: Checks with something to judge in every compliant exchange of their kinds (a content type, a

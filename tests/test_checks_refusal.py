@@ -37,7 +37,7 @@ def test_a_refusal_served_as_text_plain_keeps_its_content_type_finding() -> None
         "the target does not offer tools: it answered 400 tools are not supported by this model"
     )
     tool_checks = {c for c in REGISTRY if c.startswith(("tool_calls.", "stream.tool_calls."))}
-    assert len(tool_checks) == 6
+    assert len(tool_checks) == 9  # the three of the turn after a call (checks.turns) too
     for check_id in tool_checks | {"requests.valid_accepted"}:
         assert (results[check_id].status, results[check_id].reason) == ("skipped", reason)
     others = {c for c, r in results.items() if r.reason == reason}
@@ -47,7 +47,7 @@ def test_a_refusal_served_as_text_plain_keeps_its_content_type_finding() -> None
 def test_without_a_refusal_no_feature_check_judges_an_error_answer() -> None:
     results = _by_check(PLAIN_TEXT_400, None)
     assert results["response.content_type"].status == "failed"
-    assert not any(c.startswith("tool_calls.") for c in results)
+    _only_the_history_check_sees_an_error(results)
     assert results["requests.valid_accepted"].status == "skipped"  # "not supported": a capability
 
 
@@ -55,7 +55,7 @@ def test_a_5xx_is_never_a_refusal() -> None:
     crashed = error(500, "internal error", request=TOOLS)
     results = _by_check(crashed, REFUSED)
     assert results["requests.valid_accepted"].status == "failed"
-    assert not any(c.startswith("tool_calls.") for c in results)
+    _only_the_history_check_sees_an_error(results)
 
 
 def test_a_refusal_of_another_feature_leaves_the_tool_checks_alone() -> None:
@@ -67,7 +67,18 @@ def test_a_refusal_of_another_feature_leaves_the_tool_checks_alone() -> None:
         "logprobs.top_logprobs",
         "requests.valid_accepted",
     }
-    assert not any(c.startswith("tool_calls.") for c in results)
+    _only_the_history_check_sees_an_error(results)
+
+
+def _only_the_history_check_sees_an_error(results: dict[str, CheckResult]) -> None:
+    """Of the tool checks, only tool_calls.history_accepted judges error answers, and only to a
+    request that carries a tool call back: these requests carry none."""
+    assert {c for c in results if c.startswith("tool_calls.")} == {"tool_calls.history_accepted"}
+    skipped = results["tool_calls.history_accepted"]
+    assert (skipped.status, skipped.reason) == (
+        "skipped",
+        "the request carries no tool call with its result",
+    )
 
 
 def test_every_feature_has_checks_and_every_declared_feature_is_known() -> None:

@@ -58,3 +58,23 @@ def test_a_fault_fails_the_tests_it_breaks_naming_the_check(
     ids = {report.nodeid.partition("::")[2] for report in failed}
     assert {"test_scenario[stream]", "test_generated[generated.valid.stream]"} <= ids
     assert all("stream.terminator [MUST]" in str(report.longrepr) for report in failed)
+
+
+def test_a_two_turn_scenario_sends_its_second_turn(pytester: pytest.Pytester) -> None:
+    """tools.follow_up fails on a router that refuses the history of its own tool call: the
+    second turn was sent, and judged as a follow-up (a refusal is no "unsupported" there)."""
+    from conformance.reference import serve_in_thread
+
+    pytester.makepyfile(test_chat=SUITE)
+    with serve_in_thread(faults=["tool-role-refused"]) as url:
+        args = ("--conformance-url", url, "-k", "follow_up or history", "--conformance-seed=5")
+        recorded = pytester.inline_run(*ARGS, *args)
+    _passed, skipped, failed = recorded.listoutcomes()
+    ids = {report.nodeid.partition("::")[2] for report in failed}
+    assert ids == {"test_scenario[tools.follow_up]", "test_scenario[stream.tools.follow_up]"}
+    assert all("tool_calls.history_accepted [MUST]" in str(r.longrepr) for r in failed)
+    # The ready-made history is refused cleanly: a target without the tool role, skipped.
+    assert {r.nodeid.partition("::")[2] for r in skipped} == {
+        "test_scenario[tools.history]",
+        "test_scenario[stream.tools.history]",
+    }

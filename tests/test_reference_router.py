@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +33,7 @@ from conformance.cli import main
 from conformance.contract._profile import DEFAULT_PROFILE, Profile
 from conformance.live._client import Budget, Client
 from conformance.live._scenarios import SCENARIOS, Scenario
+from conformance.live._turns import assistant_turn, function_call, tool_result
 from conformance.reference import (
     FAULTS,
     MAX_BODY_BYTES,
@@ -42,6 +43,7 @@ from conformance.reference import (
     create_app,
     serve_in_thread,
 )
+from conformance.reference._model import Params, generate
 
 KEY = "sk-reference-test-key"
 PROFILE = load_profile()
@@ -58,6 +60,7 @@ class Probe:
     headers: Mapping[str, str] = field(default_factory=dict)
     intent: Intent | None = None
     status: int = 200  # what the compliant router answers
+    follow_up: bool = False  # carries back the router's own tool call (Exchange.follow_up)
 
 
 # --- the run's own scenarios, as the package builds them ------------------------------------------
@@ -203,6 +206,22 @@ EXTRA_PROBES: dict[str, Probe] = {
     "after_malformed": Probe(_ask()),
 }
 
+
+def _follow_up(stream: bool) -> Probe:
+    """The second turn of tools.follow_up as a client sends it after the compliant router's
+    first answer: its model is deterministic, so this is the call and the id it answers with."""
+    first = SCENARIO_PROBES["tools.follow_up"].body
+    assert isinstance(first, Mapping)
+    first = {**first, "stream": stream}
+    (output,) = generate(Params.from_request(first)).choices
+    calls = [function_call(call.id, call.name, call.arguments) for call in output.calls]
+    history = [assistant_turn(None, calls), *(tool_result(c.id, c.name) for c in output.calls)]
+    messages = [*first["messages"], *history]
+    return Probe({**first, "messages": messages, "tool_choice": "auto"}, follow_up=True)
+
+
+EXTRA_PROBES |= {"follow_up": _follow_up(False), "stream_follow_up": _follow_up(True)}
+
 #: Every probe by name: the scenarios, then the extras (no extra takes a scenario's name).
 PROBES: dict[str, Probe] = {**SCENARIO_PROBES, **EXTRA_PROBES}
 
@@ -265,6 +284,13 @@ FAULT_PROBES: dict[str, tuple[str, ...]] = {
     "platform-params-ignored": ("platform_broken",),
     "platform-params-half-validated": ("platform_deep",),
     "wrong-method-500": ("invalid.wrong_method",),
+    "tool-role-500": ("follow_up", "tools.history"),
+    "tool-role-refused": ("follow_up",),
+    "null-content-refused": ("follow_up",),
+    "own-tool-ids-500": ("follow_up", "stream_follow_up"),
+    "tool-results-dropped": ("follow_up", "stream_follow_up"),
+    "one-tool-call-id": ("tools.parallel", "stream.tools.parallel"),
+    "silent-after-tool-result": ("follow_up", "stream_follow_up"),
 }
 
 # The faults that trip errors.wrong_method (wrong-method-500) and requests.valid_accepted
@@ -304,7 +330,7 @@ _UNBOUNDED = Budget(max_requests=10**6, max_completion_tokens=10**9)
 def _send(client: Client, probe: Probe) -> Exchange:
     """Send one probe as a run does: a request that gets no answer is sent once more on a fresh
     connection, and what broke is recorded on the exchange."""
-    return client.send(
+    exchange = client.send(
         probe.body,
         method=probe.method,
         headers=probe.headers,
@@ -313,6 +339,7 @@ def _send(client: Client, probe: Probe) -> Exchange:
         retry=False,
         label=client.base_url,  # the router a probe went to
     )
+    return replace(exchange, follow_up=probe.follow_up)
 
 
 def _results(exchange: Exchange, profile: Profile = PROFILE) -> list[CheckResult]:
@@ -418,6 +445,10 @@ _FAULT_500 = {
     "content_parts",
     "developer",
     "tool_no_params",
+    "follow_up",
+    "stream_follow_up",
+    "tools.history",
+    "stream.tools.history",
 }
 
 

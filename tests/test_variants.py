@@ -221,6 +221,28 @@ def test_the_stop_sequence_is_kept(url: Url) -> None:
     assert answer["choices"][0]["message"]["content"].endswith("five")
 
 
+def test_the_model_calls_a_tool_again_after_the_results(url: Url) -> None:
+    second = PROBES["follow_up"].body
+    assert isinstance(second, dict)
+    answered = {call["id"] for call in second["messages"][1]["tool_calls"]}
+    choice = _post(url("tool-called-again"), second).json()["choices"][0]
+    calls = choice["message"]["tool_calls"]
+    assert calls
+    assert choice["finish_reason"] == "tool_calls"
+    assert not {call["id"] for call in calls} & answered
+    # Without the variant, the results are answered with text.
+    text = _post(url("tool-call-content-empty"), second).json()["choices"][0]
+    assert text["message"]["content"]
+    assert "tool_calls" not in text["message"]
+
+
+def test_a_tool_calling_choice_carries_empty_content(url: Url) -> None:
+    first = PROBES["tools.follow_up"].body
+    message = _post(url("tool-call-content-empty"), first).json()["choices"][0]["message"]
+    assert message["tool_calls"]
+    assert message["content"] == ""
+
+
 def test_each_variant_has_a_wire_test() -> None:
     shown = {
         "model-defaulted",
@@ -242,6 +264,8 @@ def test_each_variant_has_a_wire_test() -> None:
         "empty-deltas",
         "named-tool-choice-tool-calls",
         "stop-sequence-kept",
+        "tool-called-again",
+        "tool-call-content-empty",
     }
     assert shown == set(VARIANTS)
 
@@ -255,8 +279,13 @@ def _must_failures(base: str, profile: str) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     unbounded = Budget(max_requests=10**6, max_completion_tokens=10**9)
     with Client(base, api_key=KEY, budget=unbounded) as client:
+        called = False  # whether the first turn of tools.follow_up got a tool call back
         for name, probe in PROBES.items():
+            if probe.follow_up and not called:
+                continue  # a client sends the second turn only after a tool call
             exchange = _send(client, probe)
+            if name == "tools.follow_up":
+                called = exchange.answered and bool(exchange.answer.choices[0].tool_calls)
             failed = {
                 r.check: "; ".join(f.message for f in r.failures) or (r.reason or "")
                 for r in run_checks(exchange, judged)

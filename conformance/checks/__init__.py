@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from conformance.checks import errors, output, params, requests, response, stream, tools, transport
+from conformance.checks import (
+    errors,
+    output,
+    params,
+    requests,
+    response,
+    stream,
+    tools,
+    transport,
+    turns,
+)
 from conformance.checks._registry import (
     REGISTRY,
     Check,
@@ -32,4 +42,4 @@ __all__ = [
 ]
 
 # The modules above register their checks when imported; keep them referenced.
-_MODULES = (errors, output, params, requests, response, stream, tools, transport)
+_MODULES = (errors, output, params, requests, response, stream, tools, transport, turns)

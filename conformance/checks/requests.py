@@ -23,7 +23,7 @@ from conformance.exchange import NOT_JSON, Exchange
 #: Answers that say nothing about the request's values: throttling and credits (402, 408,
 #: 429, 503), access (401, 403) and routing (404: a model or path the target does not serve;
 #: errors.status_code judges an unknown model).
-_NOT_ABOUT_VALUES: Final = {
+NOT_ABOUT_VALUES: Final = {
     401: "refuses the credentials",
     402: "asks for credits",
     403: "refuses access",
@@ -44,7 +44,7 @@ _INVALID: Final = (400, 422)
 #: vLLM: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be
 #: set' (vllm-project/vllm vllm/entrypoints/openai/serving_chat.py); pydantic-based servers:
 #: "Extra inputs are not permitted"; and a model's own limit ("maximum context length").
-_CAPABILITY: Final = re.compile(
+CAPABILITY: Final = re.compile(
     r"not supported|unsupported|does not support|doesn't support|not available|not enabled"
     r"|unrecognized|unknown (?:parameter|argument|field|param)|not permitted|extra_forbidden"
     r"|requires? (?:the )?--[a-z]|context length|context window",
@@ -56,7 +56,7 @@ _NAMED: Final = re.compile(r"""['"`]([A-Za-z_][A-Za-z0-9_]*)|\$\.([A-Za-z_][A-Za
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _error_text(exchange: Exchange) -> str:
+def error_text(exchange: Exchange) -> str:
     """The error's message, however the target shaped its body."""
     body = exchange.json
     if body is NOT_JSON:
@@ -105,13 +105,13 @@ def _blamed(exchange: Exchange, text: str) -> list[str]:
     return list(names)
 
 
-def _clip(text: str, size: int = 160) -> str:
+def clip(text: str, size: int = 160) -> str:
     return text if len(text) <= size else text[: size - 3] + "..."
 
 
 def _show(name: str, value: Any) -> str:
     shown = json.dumps(value, ensure_ascii=False)
-    return f"{name}={_clip(shown, 60)}"
+    return f"{name}={clip(shown, 60)}"
 
 
 @check(
@@ -135,21 +135,21 @@ def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Vio
         return
     if status < 400:
         raise NotApplicable(f"{status} is neither an answer nor a refusal")
-    if status in _NOT_ABOUT_VALUES:
-        raise NotApplicable(f"{status} {_NOT_ABOUT_VALUES[status]}, not the request's values")
-    text = _error_text(exchange)
+    if status in NOT_ABOUT_VALUES:
+        raise NotApplicable(f"{status} {NOT_ABOUT_VALUES[status]}, not the request's values")
+    text = error_text(exchange)
     if status >= 500:
         yield Violation(
             "status",
             "a 2xx answer: the request is inside the contract",
             status,
-            f"a request inside the contract got {status}: {_clip(text)}",
+            f"a request inside the contract got {status}: {clip(text)}",
         )
         return
     if status not in _INVALID:
         raise NotApplicable(f"{status} does not refuse the request as invalid")
-    if _CAPABILITY.search(text):
-        raise NotApplicable(f"the target does not offer what was asked: {status} {_clip(text)}")
+    if CAPABILITY.search(text):
+        raise NotApplicable(f"the target does not offer what was asked: {status} {clip(text)}")
     blamed = _blamed(exchange, text)
     documented = profile.parameters
     # A parameter the profile does not document, or one outside the core that a compatible
@@ -167,7 +167,7 @@ def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Vio
         yield Violation(
             f"$.error.{'param' if _param(exchange) in blamed else 'message'}",
             "an answer: the value is inside the contract",
-            _clip(text),
+            clip(text),
             f"the target refused {values} as invalid ({status}), "
             "a value the profile's request schema admits",
         )
@@ -175,6 +175,6 @@ def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Vio
     # No parameter named: a limit of the model the contract cannot see, or a capability it
     # lacks worded another way, may be what was refused. No finding stands on a guess.
     raise NotApplicable(
-        f"refused as invalid ({status}: {_clip(text)}) without naming a parameter or an "
+        f"refused as invalid ({status}: {clip(text)}) without naming a parameter or an "
         "unsupported feature"
     )

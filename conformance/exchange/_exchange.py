@@ -50,7 +50,8 @@ class Exchange:
     file, or a body that was not JSON): checks that compare the answer with the request then
     do not apply. ``intent`` names a deliberately broken request (one of :data:`INTENTS`: no
     key, a bad key, an unknown model, malformed JSON, a wrong method) whose expected answer the
-    profile documents.
+    profile documents. ``follow_up`` marks the second turn of a tool-calling conversation,
+    whose history holds the target's own tool call.
     """
 
     request: Mapping[str, Any] | None
@@ -73,6 +74,9 @@ class Exchange:
     control: Control | None = None
     # When the headers and each event arrived (a live exchange; None for a recorded one).
     timing: Timing | None = None
+    # The second turn of a conversation: the request carries back a tool call this target made
+    # in the first turn, with its result. Refusing it cannot mean the target lacks tools.
+    follow_up: bool = False
 
     @classmethod
     def from_http(

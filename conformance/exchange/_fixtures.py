@@ -8,6 +8,8 @@ A fixture is a YAML (or JSON) document::
     expect: [stream.terminator]  # the checks it must trip; [] or absent for a good exchange
     intent: bad_key              # optional: the request was broken on purpose (no_key, bad_key,
                                  # unknown_model, malformed_json, wrong_method)
+    follow_up: true              # optional: the request carries back a tool call this target
+                                 # made in an earlier turn, with its result
     request: {...}               # the JSON request body; absent when it was not recorded
     response:
       status: 200
@@ -114,6 +116,8 @@ def load_fixture(path: Path, limits: Limits = DEFAULT_LIMITS) -> Fixture:
     retried = response.get("retried")
     if transport is not None or retried is not None:
         exchange = dataclasses.replace(exchange, transport_error=transport, retried=retried)
+    if data.get("follow_up") is True:
+        exchange = dataclasses.replace(exchange, follow_up=True)
     return Fixture(
         path=path,
         description=data.get("description", ""),

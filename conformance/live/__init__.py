@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from conformance.live._client import Budget, Client, Spend
     from conformance.live._progress import Event, Judgement, Note, Progress
     from conformance.live._run import RunOptions, run
-    from conformance.live._scenarios import SCENARIOS, Probe, Scenario, ask
+    from conformance.live._scenarios import SCENARIOS, Probe, Scenario, as_sent, ask
     from conformance.live._validate import describe, summary, validate, validation_report
 
 #: Where each public name lives.
@@ -35,6 +35,7 @@ _HOMES = {
     "Probe": "_scenarios",
     "SCENARIOS": "_scenarios",
     "Scenario": "_scenarios",
+    "as_sent": "_scenarios",
     "ask": "_scenarios",
     "describe": "_validate",
     "summary": "_validate",
@@ -55,6 +56,7 @@ __all__ = [
     "RunOptions",
     "Scenario",
     "Spend",
+    "as_sent",
     "ask",
     "describe",
     "run",

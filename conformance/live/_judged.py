@@ -25,6 +25,8 @@ class Judged:
     answered: bool = False  # a success with a chat completion in it (Exchange.answered)
     profile: str | None = None  # the profile it was judged under, when not the run's
     control: Judged | None = None  # the resend without the violation (Exchange.control)
+    # A two-turn scenario's second turn, judged; or why it was not sent.
+    follow_up: Judged | str | None = None
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -74,6 +74,8 @@ class Recorder:
         }
         if exchange.intent is not None:
             fixture["intent"] = exchange.intent
+        if exchange.follow_up:
+            fixture["follow_up"] = True
         if request is not None:
             fixture["request"] = dict(request)
         fixture["response"] = response

@@ -35,6 +35,7 @@ from conformance.base import (
     DeadlineReached,
     Interrupted,
     Limits,
+    NotApplicable,
     TargetUnreachable,
 )
 from conformance.checks import (
@@ -54,7 +55,7 @@ from conformance.live._judged import Judged
 from conformance.live._latency import LatencyBook
 from conformance.live._progress import Judgement, Note, Progress
 from conformance.live._record import Recorder
-from conformance.live._scenarios import SCENARIOS, Probe, Scenario, ask
+from conformance.live._scenarios import SCENARIOS, Probe, Scenario, as_sent, ask
 from conformance.report import RunReport, Target, combined
 
 __all__ = ["Judged", "RunOptions", "Runner", "Tally", "aggregate", "reproduce", "run"]
@@ -171,7 +172,7 @@ class Runner:
             raise Interrupted("interrupted: nothing more is sent")
         token = self._flight.start()
         try:
-            exchange = self.client.probe(probe, label=name)
+            exchange = as_sent(probe, self.client.probe(probe, label=name))
         finally:
             peak = self._flight.end(token)
         self._count_silence(exchange)
@@ -187,9 +188,25 @@ class Runner:
         feature = scenario.feature if isinstance(scenario, Scenario) else None
         refusal = self._refusal(feature, exchange)
         results = tuple(run_checks(exchange, self.profile, refusal=refusal))
-        return Judged(
+        judged = Judged(
             name, probe, _slim(exchange), results, peak, exchange.answered, control=control
         )
+        if isinstance(scenario, Scenario) and scenario.follow_up is not None:
+            judged = replace(judged, follow_up=self._follow_up(scenario, exchange))
+        return judged
+
+    def _follow_up(self, scenario: Scenario, first: Exchange) -> Judged | str:
+        """A two-turn scenario's second turn, built from the first turn's whole answer and
+        sent as soon as that is judged; or why there is none (the first turn called no tool).
+        It is sent without the scenario's feature: the first turn showed the target offers
+        it, so a refusal now is no "unsupported" but a broken promise."""
+        assert scenario.follow_up is not None
+        model = str((first.request or {}).get("model", ""))
+        try:
+            probe = scenario.follow_up(model, first)
+        except NotApplicable as skip:
+            return f"{scenario.name} (turn 2) not sent: {skip.reason}"
+        return self.send(f"{scenario.name} (turn 2)", probe)
 
     def _control(self, name: str, probe: Probe, exchange: Exchange) -> Judged | None:
         """An invalid request answered 5xx is sent once more without its violation, and judged:
@@ -231,10 +248,15 @@ class Runner:
         if judged.control is not None:
             self._record(judged.control)
             judged = replace(judged, control=None)
+        follow_up, judged = judged.follow_up, replace(judged, follow_up=None)
         with self._lock:
             self.tally.add(judged)
         failed = {r.check for r in judged.results if r.status in ("failed", "error")}
         self.progress(Judgement(judged.scenario, judged.exchange.status, tuple(sorted(failed))))
+        if isinstance(follow_up, Judged):
+            self._record(follow_up)
+        elif follow_up is not None:
+            self.progress(Note(follow_up))
 
     def _all(self, pairs: Iterable[tuple[Scenario | str, Probe]]) -> list[Judged]:
         """Send the probes ``concurrency`` at a time; on the first stop, cancel what is queued."""
@@ -377,13 +399,15 @@ class Runner:
     def _cover(
         self, invalid: tuple[InvalidCase, ...], valid: tuple[ValidCase, ...], allowance: int
     ) -> None:
-        invalid = invalid[:allowance]
+        # The valid edges get their room first: a few requests hold every documented range's
+        # ends at once, and a value refused there is a MUST finding no invalid case can show.
+        edges = valid[:allowance]
+        invalid = invalid[: max(0, allowance - len(edges))]
         self._all(
             (f"coverage.invalid {c.field} ({c.rule})", Probe(c.request, broken=c.field))
             for c in invalid
         )
         self.covered.update(c.bound for c in invalid)
-        edges = valid[: max(0, allowance - len(invalid))]
         for judged, case in zip(
             self._all((f"coverage.valid {', '.join(c.bounds)}", Probe(c.request)) for c in edges),
             edges,

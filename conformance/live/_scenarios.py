@@ -1,6 +1,7 @@
 """Targeted scenarios: what generation cannot judge, each one request with a purpose.
 
-A scenario builds one :class:`Probe` for the model under test. The checks judge the exchange;
+A scenario builds one :class:`Probe` for the model under test; a two-turn scenario also builds
+the second turn from the first turn's answer (``follow_up``). The checks judge each exchange;
 the scenario only decides what to send and which feature it needs: a feature the target refuses
 with a clean 4xx (an error answer in the documented envelope) is reported as skipped with the
 reason, while a feature accepted and ignored is caught by the feature's own checks.
@@ -13,6 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from conformance.base import Intent
+from conformance.exchange import Exchange
+from conformance.live import _turns
 
 Auth = Literal["key", "none", "bad"]
 
@@ -30,6 +33,13 @@ class Probe:
     # The field a generated invalid request breaks: a 5xx answer to it is followed by the same
     # request without that field (Exchange.control), so a crash it shares is not blamed on it.
     broken: str | None = None
+    # The second turn of a conversation: the body carries back a tool call the target made.
+    follow_up: bool = False
+
+
+#: Builds the second turn from the model id and the first turn's exchange (its request and
+#: whole answer); raises NotApplicable with the reason when that answer gives nothing to follow.
+FollowUp = Callable[[str, Exchange], Probe]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,13 @@ class Scenario:
     build: Callable[[str], Probe]
     feature: str | None = None  # a clean 4xx means the target does not offer it: skipped
     needs_key: bool = False  # auth scenarios mean nothing against a target without a key
+    follow_up: FollowUp | None = None  # a second turn, sent after the first is judged
+
+
+def as_sent(probe: Probe, exchange: Exchange) -> Exchange:
+    """The exchange a probe got, marked as a follow-up when the probe is one (the checks then
+    know the history in its request holds the target's own tool call)."""
+    return replace(exchange, follow_up=True) if probe.follow_up else exchange
 
 
 def ask(model: str, text: str = "Say hello in three words.", **params: Any) -> dict[str, Any]:
@@ -85,10 +102,14 @@ Build = Callable[[str], Probe]
 
 
 def _scenario(
-    name: str, description: str, feature: str | None = None, needs_key: bool = False
+    name: str,
+    description: str,
+    feature: str | None = None,
+    needs_key: bool = False,
+    follow_up: FollowUp | None = None,
 ) -> Callable[[Build], Build]:
     def register(build: Build) -> Build:
-        SCENARIOS.append(Scenario(name, description, build, feature, needs_key))
+        SCENARIOS.append(Scenario(name, description, build, feature, needs_key, follow_up))
         return build
 
     return register
@@ -176,6 +197,52 @@ def _tools_parallel(model: str) -> Probe:
 @_scenario("tools.none", "tool_choice none yields no call", feature="tools")
 def _tools_none(model: str) -> Probe:
     return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="none"))
+
+
+def _answer_the_call(model: str, first: Exchange) -> Probe:
+    return Probe(_turns.follow_up_body(first), follow_up=True)
+
+
+@_scenario(
+    "tools.follow_up",
+    "a forced call, then the history sent back with its result: the answer to the result",
+    feature="tools",
+    follow_up=_answer_the_call,
+)
+def _tools_follow_up(model: str) -> Probe:
+    # Turn 2 is where servers break that pass every single-turn test: a tool role refused
+    # (https://github.com/InternLM/lmdeploy/issues/2973), the echoed content null refused
+    # (https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/261).
+    return Probe(ask(model, _WEATHER_QUESTION, tools=_TOOLS, tool_choice="required"))
+
+
+#: Ids of the ready-made history: 9 letters and digits, the one form Mistral's API accepts
+#: ("Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9",
+#: https://github.com/jackmpcollins/magentic/issues/276), and an id to OpenAI as any other.
+_HISTORY_IDS = ("wx7Hq2Lm9", "tm4Kp8Rz3")
+
+
+@_scenario(
+    "tools.history",
+    "a history of two parallel calls and their results, then a new question",
+    feature="tools",
+)
+def _tools_history(model: str) -> Probe:
+    weather, time = _HISTORY_IDS
+    calls = [
+        _turns.function_call(weather, "get_weather", '{"city": "Paris"}'),
+        _turns.function_call(time, "get_time", '{"city": "Paris"}'),
+    ]
+    question = "What are the weather and the local time in Paris? Use get_weather and get_time."
+    messages = [
+        {"role": "user", "content": question},
+        _turns.assistant_turn(None, calls),
+        _turns.tool_result(weather, "get_weather"),
+        _turns.tool_result(time, "get_time"),
+        {"role": "user", "content": "And the weather in Lyon? Use get_weather."},
+    ]
+    body = ask(model, tools=_TOOLS, tool_choice="auto")
+    return Probe({**body, "messages": messages})
 
 
 @_scenario("stream", "a stream without include_usage", feature="stream")
@@ -280,11 +347,13 @@ def _streams(scenario: Scenario) -> bool:
 
 for _base in tuple(SCENARIOS):
     if _base.feature is not None and _base.name not in _STREAMED_ABOVE and not _streams(_base):
+        # A follow-up is built from the first turn's request, so it streams when that did.
         SCENARIOS.append(
             Scenario(
                 f"stream.{_base.name}",
                 f"{_base.description}, streamed",
                 _streamed(_base.build),
                 _base.feature,
+                follow_up=_base.follow_up,
             )
         )

@@ -17,6 +17,7 @@ from typing import Final
 from conformance.base import ConfigError
 from conformance.reference import _hooks as hook
 from conformance.reference import _requests as request
+from conformance.reference import _turns as turns
 from conformance.reference._behaviour import Behaviour, Behaviours
 from conformance.reference._hooks import ErrorReply, Turn
 from conformance.reference._variants import VARIANTS
@@ -409,6 +410,65 @@ _CATALOGUE: Final = (
         refuse=request.refuse_edges,
         evidence="TGI validates temperature and top_p as open ranges: "
         "https://github.com/huggingface/text-generation-inference/blob/main/router/src/validation.rs",
+    ),
+    # the turn after a tool call
+    Fault(
+        "tool-role-500",
+        "a request with a tool message crashes the chat template: a text/plain 500 (lmdeploy)",
+        ("tool_calls.history_accepted", "requests.valid_accepted"),
+        refuse=turns.crash_on_tool_role,
+        evidence="KeyError: 'tool' in messages2prompt: "
+        "https://github.com/InternLM/lmdeploy/issues/2973",
+    ),
+    Fault(
+        "tool-role-refused",
+        'a request with a tool message gets 400 "Unsupported role: tool", from a router that '
+        "has just answered with a tool call",
+        ("tool_calls.history_accepted",),
+        refuse=turns.refuse_tool_role,
+        evidence="https://github.com/Xchat1/cursor2api-go/issues/15, "
+        "https://github.com/anthropics/claude-code/issues/83989",
+    ),
+    Fault(
+        "null-content-refused",
+        "the assistant message echoed back with content null (as the router sent it) is refused "
+        "with 400 (LM Studio)",
+        ("tool_calls.history_accepted", "requests.valid_accepted"),
+        refuse=turns.refuse_null_content,
+        evidence="https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/261",
+    ),
+    Fault(
+        "own-tool-ids-500",
+        "the history's tool-call ids must be 9 letters and digits (Mistral's template), but the "
+        "router mints call_<hex> ids: its own call crashes the next turn (oMLX)",
+        ("tool_calls.history_accepted", "requests.valid_accepted"),
+        refuse=turns.crash_on_foreign_ids,
+        evidence="https://github.com/jundot/omlx/pull/1997",
+    ),
+    Fault(
+        "tool-results-dropped",
+        "the tool-call turns are dropped before the model sees the conversation, so it calls "
+        "the same tool again, with the same id (its seeded sampler draws the same call)",
+        ("tool_calls.fresh_ids",),
+        params=turns.drop_tool_turns,
+        evidence="the null-content assistant turn dropped: "
+        "https://github.com/cubist38/mlx-openai-server/pull/205; ids repeated across turns: "
+        "https://github.com/vllm-project/vllm/issues/50295",
+    ),
+    Fault(
+        "one-tool-call-id",
+        "every tool call of an answer carries the same id (Xinference)",
+        ("tool_calls.fresh_ids",),
+        completion=turns.one_id_per_answer,
+        evidence="https://github.com/xorbitsai/inference/issues/4237",
+    ),
+    Fault(
+        "silent-after-tool-result",
+        'the answer to tool results is empty: content "", no call, finish_reason "stop"',
+        ("tool_calls.follow_up_answered",),
+        completion=turns.silent_after_results,
+        evidence="the model stops generating after a tool result (LM Studio, Qwen): "
+        "https://github.com/co-l/openfox/pull/117",
     ),
     # platform parameters
     Fault(

@@ -13,7 +13,8 @@ answers requests the schema refuses), and :func:`generate` turns it into a :clas
 - **tools**: ``auto`` calls the tools the last user message names (word match, case-insensitive)
   and answers text otherwise; ``required`` calls those or the first tool; a named choice calls
   that tool; ``none`` never calls; ``allowed_tools`` narrows the candidates;
-  ``parallel_tool_calls: false`` keeps one call;
+  ``parallel_tool_calls: false`` keeps one call; a conversation that ends with tool results
+  is answered with text under ``auto`` (the model read the results);
 - **the cap** (``max_completion_tokens`` or ``max_tokens``): generation finishes with ``"stop"``
   only when it ends *before* the cap (the end token needs a slot too); otherwise it is cut at
   the cap with ``"length"`` and ``completion_tokens`` equal to the cap;
@@ -82,6 +83,7 @@ class Params:
     stream: bool = False
     include_usage: bool = False
     reasoning: str | None = None  # the message field that returns reasoning apart, when asked
+    results: bool = False  # the messages end with tool results: the calls were answered
 
     @classmethod
     def from_request(
@@ -125,7 +127,14 @@ class Params:
             stream=body.get("stream") is True,
             include_usage=isinstance(options, dict) and options.get("include_usage") is True,
             reasoning=reasoning,
+            results=ends_with_results(messages),
         )
+
+
+def ends_with_results(messages: Any) -> bool:
+    """Whether the conversation ends with tool messages: results the model is to answer."""
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    return isinstance(last, dict) and last.get("role") == "tool"
 
 
 def _integer(value: Any) -> int | None:
@@ -307,6 +316,8 @@ def chosen_tools(params: Params) -> list[Tool]:
     """The tools the model calls for this request (the same for every choice)."""
     if params.tool_mode == "none" or not params.tools:
         return []
+    if params.results and params.tool_mode == "auto":
+        return []  # the results are in: the model answers with them
     if params.forced is not None:
         return [tool for tool in params.tools if tool.name == params.forced][:1]
     candidates = [t for t in params.tools if params.allowed is None or t.name in params.allowed]

@@ -15,6 +15,7 @@ from typing import Final
 from conformance.reference import _framing as framing
 from conformance.reference import _hooks as hook
 from conformance.reference import _requests as request
+from conformance.reference import _turns as turns
 from conformance.reference._behaviour import Behaviour
 
 __all__ = ["VARIANTS", "Variant"]
@@ -186,6 +187,23 @@ _CATALOGUE: Final = (
         f'({_OPENAPI}, CreateChatCompletionResponse); vLLM before following OpenAI\'s "stop" '
         "(https://github.com/vllm-project/vllm/pull/25054)",
         completion=framing.named_choice_tool_calls,
+    ),
+    Variant(
+        "tool-called-again",
+        "after the tool results, the model calls a tool again (with new ids) rather than answer",
+        "OpenAI's function calling guide: after the second request with the tool output, "
+        '"Receive a final response from the model (or more tool calls)" '
+        "(https://platform.openai.com/docs/guides/function-calling)",
+        params=turns.call_again,
+    ),
+    Variant(
+        "tool-call-content-empty",
+        'a choice that calls tools carries content "" rather than null',
+        "OpenAI's openapi spec: the response message's content is a string or null "
+        f"(ChatCompletionResponseMessage, {_OPENAPI}); Llama Stack and the aisix gateway answer "
+        'tool calls with content "" (https://github.com/ogx-ai/ogx/issues/1751, '
+        "https://github.com/api7/aisix/pull/514)",
+        completion=turns.empty_content_with_calls,
     ),
     Variant(
         "stop-sequence-kept",
