@@ -426,8 +426,7 @@ _CATALOGUE: Final = (
         "has just answered with a tool call",
         ("tool_calls.history_accepted",),
         refuse=turns.refuse_tool_role,
-        evidence="https://github.com/Xchat1/cursor2api-go/issues/15, "
-        "https://github.com/anthropics/claude-code/issues/83989",
+        evidence="https://github.com/Xchat1/cursor2api-go/issues/15",
     ),
     Fault(
         "null-content-refused",
