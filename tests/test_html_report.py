@@ -325,21 +325,29 @@ def test_every_verdict_is_listed_by_area() -> None:
         assert f"{entry.check} {entry.requirement} {entry.level} {entry.status}" in page.words
 
 
+def _table(section: str) -> dict[str, list[str]]:
+    """A matrix's rows by their heading, each cell's text without its tags."""
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", section.split("<tbody>")[1])
+    return {
+        re.sub("<.*?>", "", head): [re.sub("<.*?>", "", cell) for cell in CELL.findall(cells)]
+        for head, cells in rows
+    }
+
+
+CELL: Final = re.compile(r"<td[^>]*>(.*?)</td>")
+
+
 def test_the_area_and_level_matrix_counts_each_status() -> None:
     report = run_report(FAILED, SHOULD_FAILED, PASSED, SKIPPED, ERROR)
     matrix = render_html(report).split('<section id="summary">')[1].split("</section>")[0]
-    row = re.compile(r'<tr><td><a href="#area-([\w.-]+)">\1</a></td><td>(\w+)</td>(.*)</tr>')
-    shown = {
-        (area, level): [int(n) for n in re.findall(r">(\d+)</td>", cells)]
-        for area, level, cells in row.findall(matrix)
-    }
-    expected = {
-        key: [counts[s] for s in ("passed", "failed", "skipped", "error")]
-        for key, counts in report.by_area_and_level().items()
-    }
-    assert shown == expected
-    assert len(shown) == 5
-    assert '<td class="n hot">1</td>' in matrix  # a failure stands out (and is written)
+    assert "<th>area</th><th>MUST</th><th>SHOULD</th></tr>" in matrix  # no MAY judged
+    table = _table(matrix)
+    assert set(table) == {"response", "stream", "tool_calls", "usage"}
+    for (area, level), counts in report.by_area_and_level().items():
+        cell = table[area][("MUST", "SHOULD").index(level)]
+        assert cell == ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    assert table["response"][1] == "–"  # no SHOULD check of the area was judged
+    assert '<strong class="status failed">1 failed</strong>' in matrix  # a failure stands out
 
 
 def test_several_models_are_shown_side_by_side() -> None:
@@ -348,13 +356,13 @@ def test_several_models_are_shown_side_by_side() -> None:
     text = render_html(run_report(*_several(), target=target))
     page = _page(text)
     assert "models" in page.ids
-    table = text.split('<section id="models">')[1].split("</section>")[0]
-    rows = [line for line in table.splitlines() if line.startswith("<tr>")]
-    assert len(rows) == 2
-    assert "<code>m</code>" in rows[0]
-    assert '<td class="hot">' not in rows[0]
-    assert "<code>broken-model</code>" in rows[1]
-    assert '<td class="hot">1 failed</td>' in rows[1]
+    models = text.split('<section id="models">')[1].split("</section>")[0]
+    assert "<th>area</th><th><code>m</code></th><th><code>broken-model</code></th>" in models
+    assert _table(models) == {
+        "response": ["1 passed", "1 passed"],
+        "stream": ["–", "1 failed"],
+        "tool_calls": ["1 skipped", "–"],
+    }
     assert "2 models m, broken-model" in page.words
     assert "model broken-model" in page.words  # each finding names its model
 

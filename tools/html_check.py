@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, Request, Route, sync_playwright
 
 from conformance.reference import serve_in_thread
 
@@ -37,6 +37,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: The parts of a page kept as pictures of their own.
+PARTS = {
+    "matrix": "#summary",
+    "models": "#models",
+    "finding": "#findings article",
+    "entries": "#entries table",
+    "latency": "#latency",
+}
 KEY = "sk-html-check-not-a-real-key"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +104,14 @@ def _watched(page: Page, allowed: str) -> Iterator[list[str]]:
     page.on("console", console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("request", request)
-    page.route("**/*", lambda route: route.abort())  # file:// is not routed; anything else is
+
+    def route(route: Route) -> None:
+        if route.request.url == allowed:
+            route.continue_()
+        else:
+            route.abort()  # nothing leaves the machine, whatever the page asks for
+
+    page.route("**/*", route)
     yield problems
 
 
@@ -112,6 +127,11 @@ def look(page: Page, path: Path, folder: Path) -> list[str]:
         wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if wide > 0:
             problems.append(f"the page is {wide} px wider than the window")
+        # Pictures of the parts a reader looks at first, at their own size.
+        for part, selector in PARTS.items():
+            found = page.locator(selector)
+            if found.count():
+                found.first.screenshot(path=folder / f"{name}-{part}.png")
         # A reader may have folded a section: printing shows it all the same.
         page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = false; })")
         page.emulate_media(media="print")

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conformance.checks import Status
-from conformance.contract import Requirement, requirements
+from conformance.contract import Level, Requirement, requirements
 from conformance.report._figures import LATENCY_COLUMNS, latency_cells
 from conformance.report._html_style import STYLE
 from conformance.report._model import Entry, Latency, RunReport
 
 _STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")
+_LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "MAY")
 #: The verdict's class (its colour) and the sign written before it, so colour is never alone.
 _VERDICTS = {
     "CONFORMANT (strict)": ("pass", "✔"),
@@ -123,52 +125,57 @@ def _run(report: RunReport) -> list[str]:
     ]
 
 
-def _count_cell(count: int, status: str) -> str:
-    if not count:
-        return '<td class="n zero">0</td>'
-    hot = " hot" if status in ("failed", "error") else ""
-    return f'<td class="n{hot}">{count}</td>'
+def _counts(counts: Counter[str] | None) -> str:
+    """A cell of status counts: "8 passed, 1 failed"; a failure or an error stands out."""
+    if counts is None:
+        return '<td class="zero">–</td>'
+    parts = []
+    for status in _STATUSES:
+        if counts[status]:
+            words = f"{counts[status]} {status}"
+            hot = status in ("failed", "error")
+            parts.append(f'<strong class="status {status}">{words}</strong>' if hot else words)
+    return f"<td>{', '.join(parts)}</td>"
 
 
 def _matrix(report: RunReport) -> list[str]:
+    """Areas by level, each cell the counts of its statuses (``by_area_and_level``)."""
     table = report.by_area_and_level()
     lines = ['<section id="summary">', "<h2>Requirements by area and level</h2>"]
     if not table:
         return [*lines, '<p class="note">No requirement was judged.</p>', "</section>"]
-    head = "".join(f"<th>{s}</th>" for s in _STATUSES)
-    lines += ["<table>", f"<thead><tr><th>area</th><th>level</th>{head}</tr></thead>", "<tbody>"]
-    for (area, level), counts in table.items():
-        cells = "".join(_count_cell(counts[s], s) for s in _STATUSES)
-        lines.append(
-            f'<tr><td><a href="#area-{_e(area)}">{_e(area)}</a></td><td>{level}</td>{cells}</tr>'
-        )
-    return [*lines, "</tbody>", "</table>", "</section>"]
+    levels = [level for level in _LEVELS if any(judged == level for _, judged in table)]
+    areas = sorted({area for area, _ in table})
+    head = "".join(f"<th>{level}</th>" for level in levels)
+    lines += [
+        '<div class="scroll"><table class="matrix">',
+        f"<thead><tr><th>area</th>{head}</tr></thead>",
+        "<tbody>",
+    ]
+    for area in areas:
+        cells = "".join(_counts(table.get((area, level))) for level in levels)
+        lines.append(f'<tr><th><a href="#area-{_e(area)}">{_e(area)}</a></th>{cells}</tr>')
+    return [*lines, "</tbody>", "</table></div>", "</section>"]
 
 
 def _models(report: RunReport) -> list[str]:
-    """Models side by side: failed (MUST and others) and passed checks per area."""
+    """Models side by side, one column each: the counts of each area's statuses."""
     if len(report.models) <= 1:
         return []
     table = report.by_model_and_area()
     areas = sorted({area for row in table.values() for area in row})
-    head = "".join(f"<th>{_e(area)}</th>" for area in areas)
-    lines = ['<section id="models">', "<h2>Models</h2>", "<table>"]
-    lines.append(f"<thead><tr><th>model</th>{head}</tr></thead><tbody>")
-    for model, row in table.items():
-        cells = []
-        for area in areas:
-            counts = row.get(area)
-            if counts is None:
-                cells.append('<td class="zero">–</td>')
-                continue
-            failed = counts["failed"] + counts["error"]
-            cells.append(
-                f'<td class="hot">{failed} failed</td>'
-                if failed
-                else f"<td>{counts['passed']} passed</td>"
-            )
-        lines.append(f"<tr><td>{_code(model)}</td>{''.join(cells)}</tr>")
-    return [*lines, "</tbody>", "</table>", "</section>"]
+    head = "".join(f"<th>{_code(model)}</th>" for model in table)
+    lines = [
+        '<section id="models">',
+        "<h2>Models</h2>",
+        '<div class="scroll"><table class="matrix">',
+        f"<thead><tr><th>area</th>{head}</tr></thead>",
+        "<tbody>",
+    ]
+    for area in areas:
+        cells = "".join(_counts(row.get(area)) for row in table.values())
+        lines.append(f"<tr><th>{_e(area)}</th>{cells}</tr>")
+    return [*lines, "</tbody>", "</table></div>", "</section>"]
 
 
 def _value(value: Any) -> str:
@@ -176,6 +183,8 @@ def _value(value: Any) -> str:
     indented JSON."""
     if isinstance(value, str):
         return _code(value) if value else '<span class="note">(empty)</span>'
+    if isinstance(value, bytes):  # a body that was not text, as the JSON report shows it
+        return _code(repr(value))
     if value is None or isinstance(value, bool | int | float):
         return _code(json.dumps(value))
     if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
@@ -199,7 +208,10 @@ def _records(rows: Iterable[Mapping[str, Any]]) -> str:
             text = value if isinstance(value, str) else json.dumps(value, default=repr)
             cells.append(f"<td>{_e(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _evidence(evidence: Mapping[str, Any]) -> list[str]:
@@ -279,7 +291,7 @@ def _entries(report: RunReport, numbers: Mapping[int, int]) -> list[str]:
     for area in sorted(by_area):
         lines += [
             f'<h3 id="area-{_e(area)}">{_e(area)}</h3>',
-            '<table class="entries">',
+            '<div class="scroll"><table class="entries">',
             f"<thead><tr><th>check</th><th>requirement</th><th>level</th><th>status</th>"
             f"{model_head}<th>scenario</th><th>note</th></tr></thead>",
             "<tbody>",
@@ -295,18 +307,21 @@ def _entries(report: RunReport, numbers: Mapping[int, int]) -> list[str]:
                 f'<td>{entry.level}</td><td class="status {entry.status}">{entry.status}</td>'
                 f"{model}<td>{_e(entry.scenario)}</td><td>{note}</td></tr>"
             )
-        lines += ["</tbody>", "</table>"]
+        lines += ["</tbody>", "</table></div>"]
     return [*lines, "</section>"]
 
 
 def _latency_table(rows: Iterable[Latency]) -> list[str]:
     head = "".join(f"<th>{_e(column)}</th>" for column in LATENCY_COLUMNS)
-    lines = ["<table>", f"<thead><tr><th>model</th><th>scenario</th>{head}</tr></thead><tbody>"]
+    lines = [
+        '<div class="scroll"><table>',
+        f"<thead><tr><th>model</th><th>scenario</th>{head}</tr></thead><tbody>",
+    ]
     for row in rows:
         scenario = _code(row.scenario) if row.scenario else "all"
         cells = "".join(f'<td class="n">{_e(cell)}</td>' for cell in latency_cells(row))
         lines.append(f"<tr><td>{_code(row.model)}</td><td>{scenario}</td>{cells}</tr>")
-    return [*lines, "</tbody>", "</table>"]
+    return [*lines, "</tbody>", "</table></div>"]
 
 
 def _latency(report: RunReport) -> list[str]:

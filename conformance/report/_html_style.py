@@ -41,6 +41,9 @@ th, td {
   padding: .25rem .6rem; border: 1px solid var(--rule); text-align: left; vertical-align: top;
 }
 th { background: var(--soft); }
+tbody th { font-weight: 600; }
+.scroll { max-width: 100%; overflow-x: auto; }
+table.matrix td { white-space: nowrap; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.zero { color: #999; }
 table.entries { width: 100%; }
@@ -60,7 +63,10 @@ td.hot { color: var(--fail); font-weight: 700; }
 .finding h3 { margin: .2rem 0 .4rem; font-size: 1.1rem; }
 .finding .message { font-size: 1.02rem; font-weight: 600; margin: .3rem 0; }
 .finding .where { color: var(--muted); margin: 0; }
-.clause { margin: .5rem 0; padding: .4rem .8rem; border-left: 3px solid var(--rule); }
+.clause {
+  margin: .5rem 0; padding: .4rem .8rem; border-left: 3px solid var(--rule);
+  overflow-wrap: anywhere;
+}
 .clause p { margin: .2rem 0; }
 .clause ul { margin: .2rem 0; padding-left: 1.2rem; }
 dl.evidence { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
@@ -73,6 +79,12 @@ footer {
   margin-top: 3rem; padding-top: .5rem; border-top: 1px solid var(--rule);
   color: var(--muted); font-size: .85rem;
 }
+@media (max-width: 40rem) {
+  body { padding: .8rem; }
+  .verdict h1 { font-size: 1.7rem; }
+  dl.facts, dl.evidence { grid-template-columns: 1fr; gap: 0; }
+  dl.facts dd, dl.evidence dd { margin-bottom: .4rem; }
+}
 @media print {
   @page { margin: 14mm 12mm; }
   body { max-width: none; padding: 0; font-size: 10pt; }
@@ -84,5 +96,7 @@ footer {
   details::details-content { content-visibility: visible; display: block; }
   summary { list-style: none; }
   a { color: var(--ink); }
+  .scroll { overflow: visible; }
+  table.matrix td { white-space: normal; }
 }
 """
