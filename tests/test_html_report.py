@@ -55,6 +55,7 @@ FAILED = Entry(
         "scenarios": ["stream", "stream (alone)"],
         "failures": [{"scenario": "stream (alone)", "status": 200, "path": "$.events[8]"}],
         "body": {"nested": {"deeper": [1, 2]}},
+        "indices": [0, 1, 2],
     },
     reproduce="curl -sS -N http://127.0.0.1:1/v1/chat/completions "
     '-H "Authorization: Bearer $MY_KEY" --data-binary \'{"stream":true}\'',
@@ -277,6 +278,7 @@ def test_recorded_exchanges_judged_offline_say_so() -> None:
     assert "seed none: recorded exchanges judged offline" in words
     assert "judged 7 exchanges, offline" in words
     assert "coverage" not in words
+    assert "parameters the target ignores" not in words  # nothing was sent to find them
 
 
 def test_a_finding_has_its_message_evidence_clause_and_curl() -> None:
@@ -288,6 +290,8 @@ def test_a_finding_has_its_message_evidence_clause_and_curl() -> None:
         assert f"<dt>{key}</dt>" in finding
     assert "<pre>{\n  &quot;nested&quot;: {" in finding  # nested values as indented JSON
     assert "<th>scenario</th><th>status</th><th>path</th>" in finding  # failures as a table
+    assert "<li><code>stream (alone)</code></li>" in finding  # names one a line
+    assert "<dd><code>[0, 1, 2]</code></dd>" in finding  # numbers on one line
     clause = requirement("CC-STREAM-03")
     assert clause.statement in page.words
     assert any(source.url for source in clause.sources)

@@ -91,8 +91,9 @@ def _facts(report: RunReport) -> list[tuple[str, str]]:
             ("coverage", f"{covered} of {bounds} documented bounds exercised{summed}"),
             ("concurrency", f"{report.concurrency} requests in flight at once"),
         ]
-    ignored = ", ".join(_code(name) for name in report.ignored) or "none found"
-    facts.append(("parameters the target ignores", ignored))
+    if report.ignored or not offline:  # offline, nothing was sent to find them
+        ignored = ", ".join(_code(name) for name in report.ignored) or "none found"
+        facts.append(("parameters the target ignores", ignored))
     return facts
 
 
@@ -187,6 +188,8 @@ def _value(value: Any) -> str:
         return _code(repr(value))
     if value is None or isinstance(value, bool | int | float):
         return _code(json.dumps(value))
+    if isinstance(value, list | tuple) and all(isinstance(v, int | float) for v in value):
+        return _code(json.dumps(list(value)))  # indices, counts: one line
     if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
         return "<ul>" + "".join(f"<li>{_code(v)}</li>" for v in value) + "</ul>"
     if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
@@ -252,6 +255,7 @@ def _finding(number: int, entry: Entry, catalogue: Mapping[str, Requirement]) ->
         f"{_code(entry.check)}</h3>",
         f'<p class="where">{where}</p>',
         f'<p class="message">{_e(entry.message) or "(no message)"}</p>',
+        "<h4>Requirement</h4>",
         *_clause(entry, catalogue),
         *_evidence(entry.evidence),
     ]

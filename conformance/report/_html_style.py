@@ -89,7 +89,8 @@ footer {
   @page { margin: 14mm 12mm; }
   body { max-width: none; padding: 0; font-size: 10pt; }
   .verdict, .verdict.pass, .verdict.warn, .verdict.fail, .verdict.incomplete { background: none; }
-  th { background: none; border-bottom: 2px solid var(--ink); }
+  th { background: none; }
+  thead th { border-bottom: 2px solid var(--ink); }
   pre { background: none; }
   .finding, .verdict, tr, dl.facts, .clause { break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; }
