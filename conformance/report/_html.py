@@ -98,7 +98,7 @@ def _facts(report: RunReport) -> list[tuple[str, str]]:
 
 
 def _header(report: RunReport) -> list[str]:
-    kind, sign = _VERDICTS.get(report.verdict, ("incomplete", "?"))
+    kind, sign = _VERDICTS[report.verdict]
     tiers = (
         f"conformant to profile {_code(report.target.profile)}: {_yes(report.conformant)}; "
         f"strict (OpenAI's whole contract, SHOULD findings included): {_yes(report.strict)}"
@@ -106,7 +106,7 @@ def _header(report: RunReport) -> list[str]:
     counts = ", ".join(f"{report.count(status)} {status}" for status in _STATUSES)
     return [
         f'<header class="verdict {kind}">',
-        '<p class="tool">CHAT-CONFORMANCE REPORT</p>',
+        '<p class="tool">chat-conformance report</p>',
         f'<h1><span aria-hidden="true">{sign}</span> {_e(report.verdict)}</h1>',
         f'<p class="tiers">{tiers}</p>',
         f'<p class="tiers">{len(report.entries)} verdicts: {counts}</p>',

@@ -25,7 +25,10 @@ pre {
 }
 a { color: #0b4f9c; }
 .verdict { margin: 0 0 1.5rem; padding: 1rem 1.25rem; border: 3px solid; border-left-width: 14px; }
-.verdict .tool { margin: 0; color: var(--muted); font-size: .9rem; letter-spacing: .04em; }
+.verdict .tool {
+  margin: 0; color: var(--muted); font-size: .9rem;
+  letter-spacing: .04em; text-transform: uppercase;
+}
 .verdict h1 { margin: .2rem 0 .4rem; font-size: 2.3rem; }
 .verdict p { margin: .2rem 0; }
 .verdict.pass { border-color: var(--pass); color: var(--pass); background: #eef7ee; }
