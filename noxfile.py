@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typecheck build bench bench-hostile interop``."""
+"""Developer sessions: ``nox -s tests lint typecheck build bench bench-hostile interop html``."""
 
 from __future__ import annotations
 
@@ -118,3 +118,37 @@ def interop(session: nox.Session) -> None:
             "INTEROP_OUT": os.environ.get("INTEROP_OUT", "reports/interop"),
         },
     )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@nox.session
+def html(session: nox.Session) -> None:
+    """Open real HTML reports in headless Chromium (tools/html_check.py): screenshots on screen
+    and printed and a PDF, kept in reports/html-check/; fails on any console error or any request
+    but the file itself. Installs Chromium (and poppler-utils, for pictures of the PDF) from the
+    system's packages with apt-get when missing: run as root, or install them first."""
+    missing = [
+        package
+        for package, present in (
+            ("chromium", CHROMIUM.exists()),
+            ("poppler-utils", shutil.which("pdftoppm") is not None),
+        )
+        if not present
+    ]
+    if missing:
+        if shutil.which("apt-get") is None:
+            session.error(
+                f"{CHROMIUM} is missing and apt-get is not available: install Chromium from your "
+                "system's packages (the session does not download a browser of its own)"
+            )
+        if os.geteuid() != 0:
+            session.error(f"apt-get install needs root: install {' '.join(missing)} first")
+        session.run("apt-get", "update", "-q", external=True)
+        session.run(
+            "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing, external=True
+        )
+    # Playwright drives the system's Chromium; `playwright install` (a browser download) never runs.
+    session.install(".", "playwright")
+    session.run("python", "tools/html_check.py", *session.posargs)

@@ -23,6 +23,7 @@ WALKED = (
     "fixtures",
     "conformance",
     "bench",
+    "tools",
     "docs",
     "tests",
     "README.md",

@@ -1,5 +1,5 @@
-"""Reports of a run (JSON, JUnit XML, Markdown), all rendered from one result model, and the
-comparison of two runs' JSON reports."""
+"""Reports of a run (JSON, JUnit XML, Markdown, HTML, a badge), all rendered from one result
+model, and the comparison of two runs' JSON reports."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from conformance.report._diff import (
     load_report,
 )
 from conformance.report._figures import LATENCY_COLUMNS, latency_cells, milliseconds
+from conformance.report._html import render_html
 from conformance.report._json import as_json_document, render_json
 from conformance.report._junit import render_junit
 from conformance.report._markdown import render_markdown
@@ -25,6 +26,7 @@ RENDERERS: dict[str, Callable[[RunReport], str]] = {
     "json": render_json,
     "junit": render_junit,
     "markdown": render_markdown,
+    "html": render_html,
     "badge": render_badge,
 }
 
@@ -47,6 +49,7 @@ __all__ = [
     "milliseconds",
     "parse_report_option",
     "render_badge",
+    "render_html",
     "render_json",
     "render_junit",
     "render_markdown",
