@@ -9,6 +9,8 @@ def milliseconds(value: float | None) -> str:
     if value is None:
         return "–"
     shown = value * 1000
+    if shown < 1:  # a local target's gaps are microseconds: 0.0 would say nothing
+        return f"{shown:.2f} ms"
     return f"{shown:.1f} ms" if shown < 10 else f"{shown:,.0f} ms"
 
 
