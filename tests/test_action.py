@@ -11,10 +11,12 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Final
 
 import pytest
+import yaml
 from composite_action import ROOT, ActionRun, evaluate, load_action, run_action
 
 import conformance
@@ -459,3 +461,107 @@ def test_the_install_step_pip_installs_the_source(
         f"-m pip install --disable-pip-version-check --quiet {installed}",
         "--version",
     ]
+
+
+# -- the examples of docs/ci.md and the README -----------------------------------------------------
+
+DOCS: Final = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+BLOCKS: Final = re.findall(r"```(\w+)\n(.*?)```", DOCS, re.DOTALL)
+README_SECTION: Final = (
+    (ROOT / "README.md").read_text(encoding="utf-8").split("## In CI (GitHub Actions)")[1]
+)
+
+
+def _uses_of_the_action(document: object) -> list[dict[str, Any]]:
+    """Every step of a workflow (or a list of steps) that uses this action."""
+    if isinstance(document, dict):
+        if str(document.get("uses", "")).startswith("OWNER/chat-conformance@"):
+            return [document]
+        return [step for value in document.values() for step in _uses_of_the_action(value)]
+    if isinstance(document, list):
+        return [step for item in document for step in _uses_of_the_action(item)]
+    return []
+
+
+def test_the_examples_give_the_action_only_its_inputs_and_read_only_its_outputs() -> None:
+    blocks = [yaml.safe_load(text) for kind, text in BLOCKS if kind == "yaml"]
+    readme = re.findall(r"```yaml\n(.*?)```", README_SECTION, re.DOTALL)
+    blocks += [yaml.safe_load(text) for text in readme]
+    steps = [step for block in blocks for step in _uses_of_the_action(block)]
+    assert len(steps) == 3  # the workflow, the api-key-env variant, the README's
+    for step in steps:
+        assert set(step["with"]) <= set(ACTION["inputs"])
+        assert "base-url" in step["with"]
+        # The key comes from a secret, and only into api-key or an env entry.
+        for name, value in {**step["with"], **step.get("env", {})}.items():
+            if "secrets.ROUTER_API_KEY" in str(value):
+                assert name in ("api-key", "ROUTER_API_KEY"), name
+                assert value == "${{ secrets.ROUTER_API_KEY }}"
+            if name == "api-key-env":
+                assert value in step.get("env", {})
+    workflow = blocks[0]
+    read = re.findall(r"steps\.conformance\.outputs\.([\w-]+)", json.dumps(workflow))
+    assert read
+    assert set(read) <= set(ACTION["outputs"])
+    job = workflow["jobs"]["conformance"]
+    assert set(workflow[True]) == {"push", "schedule", "workflow_dispatch"}  # YAML 1.1: on
+    cached = [step for step in job["steps"] if "actions/cache" in step.get("uses", "")]
+    assert [step["uses"] for step in cached] == [
+        "actions/cache/restore@v4",
+        "actions/cache/save@v4",
+    ]
+    restore, save = cached
+    assert save["with"]["key"].startswith(restore["with"]["restore-keys"])
+    assert restore["with"]["path"] == save["with"]["path"] == "baseline"
+    (action_step,) = _uses_of_the_action(workflow)
+    assert action_step["with"]["baseline"].startswith("baseline/")
+
+
+def test_the_plain_shell_job_gates_on_the_run_and_on_the_baseline(tmp_path: Path) -> None:
+    (script,) = [text for kind, text in BLOCKS if kind == "sh"]
+    if not HTML:
+        script = script.replace(' --report "html:$reports/report.html"', "")
+
+    def shell(url: str) -> subprocess.CompletedProcess[str]:
+        path = os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"]))
+        return subprocess.run(
+            ["sh", "-eu", "-c", script],
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                **_env(ROUTER_BASE_URL=url, ROUTER_API_KEY=KEY),
+                "PATH": path,
+            },
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    with serve_in_thread(api_key=KEY) as url:
+        good = shell(url)
+    assert good.returncode == 0, good.stdout[-2000:] + good.stderr[-2000:]
+    assert "conformance run exited 0, conformance diff exited 0" in good.stdout
+    reports = tmp_path / "conformance-reports"
+    assert sorted(p.name for p in reports.iterdir()) == sorted(REPORTS if HTML else REPORTS[:-1])
+    (tmp_path / "baseline").mkdir()
+    shutil.copy(reports / "conformance.json", tmp_path / "baseline" / "conformance.json")
+    with serve_in_thread(faults=["no-done"], api_key=KEY) as url:
+        bad = shell(url)
+    assert bad.returncode != 0
+    assert "conformance run exited 1, conformance diff exited 1" in bad.stdout
+    assert (reports / "diff.txt").read_text().startswith("REGRESSED: ")
+    assert KEY not in good.stdout + good.stderr + bad.stdout + bad.stderr
+    for path in tmp_path.rglob("*"):
+        assert not path.is_file() or KEY.encode() not in path.read_bytes()
+
+
+def test_the_gitlab_job_runs_the_script_and_keeps_its_reports() -> None:
+    (gitlab,) = [yaml.safe_load(text) for kind, text in BLOCKS if kind == "yaml"][2:]
+    job = gitlab["conformance"]
+    assert "sh ci/conformance.sh" in job["script"]
+    # The baseline is replaced only after the script passed (a failing line ends the job).
+    assert job["script"].index("sh ci/conformance.sh") < len(job["script"]) - 1
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["reports"]["junit"] == "conformance-reports/junit.xml"
+    assert job["cache"]["paths"] == ["baseline/"]

@@ -26,6 +26,8 @@ WALKED = (
     "tools",
     "docs",
     "tests",
+    "ci",
+    "action.yml",
     "README.md",
     "ARCHITECTURE.md",
     "noxfile.py",
@@ -33,7 +35,7 @@ WALKED = (
 )
 #: This file, whose examples of private citations are what the tests above must find.
 SELF = Path(__file__).resolve()
-SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".j2"}
+SUFFIXES = {".py", ".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".j2", ".sh"}
 
 # Names of notes that exist only where this project is written, never where it is used.
 PRIVATE_NOTES = re.compile(
