@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -320,6 +321,23 @@ def test_the_same_run_against_its_baseline_passes_under_strict(
     assert "## no regression" in run.summary
     assert "conformance diff main.json conformance-reports/conformance.json" in run.log
     assert "--strict" in run.step("diff").stdout
+
+
+def test_a_baseline_that_is_not_a_report_fails_the_job(
+    reference_url: Callable[[str], str], tmp_path: Path
+) -> None:
+    workspace = _workspace(tmp_path)
+    (workspace / "main.json").write_text('{"results": []}')
+    run = run_action(
+        workspace,
+        {**BASE, "base-url": reference_url("openai-compatible"), "baseline": "main.json"},
+        env=_env(),
+    )
+    assert run.outputs["exit-code"] == "0"
+    assert run.outputs["regressions"] == "false"
+    assert run.step("diff").outputs["diff-exit-code"] == "2"
+    assert run.failed
+    assert "main.json could not be compared (conformance diff exited 2)" in run.log
 
 
 def test_strict_fails_a_run_with_only_should_findings(tmp_path: Path) -> None:
