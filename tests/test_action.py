@@ -22,7 +22,6 @@ from composite_action import ROOT, ActionRun, evaluate, load_action, run_action
 
 import conformance
 from conformance.reference import serve_in_thread
-from conformance.report import RENDERERS
 
 KEY: Final = "sk-action-test-9f3c1e7b2d5a"
 SCRIPTS: Final = ROOT / "ci" / "action"
@@ -30,10 +29,8 @@ ACTION: Final = load_action()
 STEPS: Final[list[dict[str, Any]]] = ACTION["runs"]["steps"]
 #: Every file the run step writes into reports-dir.
 REPORTS: Final = ("conformance.json", "junit.xml", "summary.md", "badge.svg", "report.html")
-#: The HTML report: on by default, once the suite has the format.
-HTML: Final = "html" in RENDERERS
 #: The inputs of every run here: the suite is installed already (the checkout's), so no install.
-BASE: Final = {"install": "false", "html": str(HTML).lower(), "seed": "3"}
+BASE: Final = {"install": "false", "seed": "3"}
 #: The importable package of this process, for the steps' `conformance` (a checkout or a venv).
 PACKAGE_ROOT: Final = str(Path(conformance.__file__).parents[1])
 
@@ -70,8 +67,7 @@ def _assert_no_key(run: ActionRun, root: Path) -> None:
 
 def _reports(run: ActionRun, folder: str = "conformance-reports") -> Path:
     reports = run.workspace / folder
-    expected = REPORTS if HTML else REPORTS[:-1]
-    assert sorted(p.name for p in reports.iterdir() if p.name != "diff.md") == sorted(expected)
+    assert sorted(p.name for p in reports.iterdir() if p.name != "diff.md") == sorted(REPORTS)
     return reports
 
 
@@ -237,6 +233,9 @@ def test_a_compliant_run_passes_and_writes_every_report(
     assert 0 < document["summary"]["requests"] <= 120
     assert document["summary"]["conformant"] is True
     # The job summary holds the Markdown report, what the exit code means, and the baseline note.
+    page = (reports / "report.html").read_text()
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert "reference-model" in page
     markdown = (reports / "summary.md").read_text()
     assert markdown.startswith("# chat-conformance: CONFORMANT")
     assert markdown in run.summary
@@ -342,7 +341,9 @@ def test_a_baseline_that_is_not_a_report_fails_the_job(
 
 def test_strict_fails_a_run_with_only_should_findings(tmp_path: Path) -> None:
     with serve_in_thread(faults=["role-every-delta"]) as url:
-        lenient = run_action(_workspace(tmp_path / "a"), {**BASE, "base-url": url}, env=_env())
+        lenient = run_action(
+            _workspace(tmp_path / "a"), {**BASE, "base-url": url, "html": "false"}, env=_env()
+        )
         strict = run_action(
             _workspace(tmp_path / "b"), {**BASE, "base-url": url, "strict": "true"}, env=_env()
         )
@@ -351,6 +352,8 @@ def test_strict_fails_a_run_with_only_should_findings(tmp_path: Path) -> None:
         assert run.outputs["conformant"] == "true"
         assert run.outputs["strict-conformant"] == "false"
     assert not lenient.failed, lenient.log
+    assert not (lenient.workspace / "conformance-reports" / "report.html").exists()  # html: false
+    assert (strict.workspace / "conformance-reports" / "report.html").is_file()
     assert strict.failed
     assert "SHOULD failures" in strict.step("verdict").stderr
 
@@ -537,8 +540,6 @@ def test_the_examples_give_the_action_only_its_inputs_and_read_only_its_outputs(
 
 def test_the_plain_shell_job_gates_on_the_run_and_on_the_baseline(tmp_path: Path) -> None:
     (script,) = [text for kind, text in BLOCKS if kind == "sh"]
-    if not HTML:
-        script = script.replace(' --report "html:$reports/report.html"', "")
 
     def shell(url: str) -> subprocess.CompletedProcess[str]:
         path = os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"]))
@@ -561,7 +562,7 @@ def test_the_plain_shell_job_gates_on_the_run_and_on_the_baseline(tmp_path: Path
     assert good.returncode == 0, good.stdout[-2000:] + good.stderr[-2000:]
     assert "conformance run exited 0, conformance diff exited 0" in good.stdout
     reports = tmp_path / "conformance-reports"
-    assert sorted(p.name for p in reports.iterdir()) == sorted(REPORTS if HTML else REPORTS[:-1])
+    assert sorted(p.name for p in reports.iterdir()) == sorted(REPORTS)
     (tmp_path / "baseline").mkdir()
     shutil.copy(reports / "conformance.json", tmp_path / "baseline" / "conformance.json")
     with serve_in_thread(faults=["no-done"], api_key=KEY) as url:
