@@ -277,6 +277,49 @@ def test_a_faulty_router_fails_the_job_after_writing_every_report(tmp_path: Path
     _assert_no_key(run, tmp_path)
 
 
+def test_several_models_are_judged_side_by_side(tmp_path: Path) -> None:
+    """Two models named in the model input (one per line), then all-models: the broken one
+    fails the job, and every report puts the models side by side."""
+    models = {"broken-model": ("no-done",)}
+    with serve_in_thread(models=models) as url:
+        named = run_action(
+            _workspace(tmp_path / "named"),
+            {
+                **BASE,
+                "base-url": url,
+                "model": "reference-model\nbroken-model",
+                "max-requests": "240",
+            },
+            env=_env(),
+        )
+        every = run_action(
+            _workspace(tmp_path / "every"),
+            {**BASE, "base-url": url, "all-models": "true", "max-requests": "240"},
+            env=_env(),
+        )
+    for run in (named, every):
+        assert run.failed
+        assert run.outputs["exit-code"] == "1"
+        document = json.loads((_reports(run) / "conformance.json").read_text())
+        assert document["target"]["models"] == ["reference-model", "broken-model"]
+        failed = {(r["model"], r["check"]) for r in document["results"] if r["status"] == "failed"}
+        assert failed == {("broken-model", "stream.terminator")}
+        assert "## Models" in run.summary
+    assert "--model reference-model --model broken-model" in named.step("run").stdout
+    assert "--all-models" in every.step("run").stdout
+
+
+def test_all_models_takes_only_true_or_false(tmp_path: Path) -> None:
+    run = run_action(
+        _workspace(tmp_path),
+        {**BASE, "base-url": "http://127.0.0.1:9/v1", "all-models": "yes"},
+        env=_env(),
+    )
+    assert run.failed
+    assert run.outputs["exit-code"] == "2"
+    assert "input all-models must be true or false" in run.step("run").stderr
+
+
 def test_a_regression_against_the_baseline_fails_the_job(
     compliant: tuple[ActionRun, Path], tmp_path: Path
 ) -> None:

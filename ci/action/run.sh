@@ -25,6 +25,8 @@ json=$reports/conformance.json
 
 [ -n "${INPUT_BASE_URL:-}" ] || refuse "input base-url is required"
 html=$(yes_no html "${INPUT_HTML:-true}") || refuse "input html must be true or false"
+all_models=$(yes_no all-models "${INPUT_ALL_MODELS:-false}") ||
+    refuse "input all-models must be true or false"
 
 set -- run --base-url "$INPUT_BASE_URL" --profile "${INPUT_PROFILE:-openai-compatible}"
 
@@ -42,7 +44,12 @@ elif [ -n "${CONFORMANCE_ACTION_API_KEY:-}" ]; then
     set -- "$@" --api-key-env CONFORMANCE_ACTION_API_KEY
 fi
 
-if [ -n "${INPUT_MODEL:-}" ]; then set -- "$@" --model "$INPUT_MODEL"; fi
+# One --model per id: ids hold no spaces, so the input splits on spaces and new lines (with
+# globbing off, a "*" in an id stays a "*").
+set -f
+for model in ${INPUT_MODEL:-}; do set -- "$@" --model "$model"; done
+set +f
+if [ "$all_models" = true ]; then set -- "$@" --all-models; fi
 if [ -n "${INPUT_SEED:-}" ]; then set -- "$@" --seed "$INPUT_SEED"; fi
 if [ -n "${INPUT_MAX_REQUESTS:-}" ]; then set -- "$@" --max-requests "$INPUT_MAX_REQUESTS"; fi
 if [ -n "${INPUT_MAX_TIME:-}" ]; then set -- "$@" --max-time "$INPUT_MAX_TIME"; fi
