@@ -169,3 +169,27 @@ def test_a_model_that_spends_its_share_leaves_the_next_one_its_own(two_models: s
     judged = {e.model for e in report.entries if e.status == "passed"}
     assert judged == {MODEL_ID, BROKEN}
     assert report.requests == 20
+
+
+def test_more_models_than_requests_judges_those_the_budget_reaches(two_models: str) -> None:
+    notes: list[str] = []
+
+    def progress(event: Event) -> None:
+        if isinstance(event, Note):
+            notes.append(str(event))
+
+    options = _options(two_models, models=(MODEL_ID, BROKEN), budget=Budget(max_requests=1))
+    report = run(options, progress=progress)
+    assert report.requests == 1
+    assert report.models == (MODEL_ID, BROKEN)
+    assert not report.complete
+    assert {e.model for e in report.entries} == {MODEL_ID}
+    assert any(f"no request left for '{BROKEN}'" in note for note in notes), notes
+
+
+def test_no_budget_at_all_still_gives_a_report(two_models: str) -> None:
+    options = _options(two_models, models=(MODEL_ID, BROKEN), budget=Budget(max_requests=0))
+    report = run(options, progress=lambda event: None)
+    assert report.requests == 0
+    assert report.stopped == "budget"
+    assert not report.complete

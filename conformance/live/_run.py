@@ -638,7 +638,7 @@ def _share(options: RunOptions, left: int, runs: list[RunReport]) -> Budget:
     left, so that a model that spent little leaves more to the next."""
     requests = options.budget.max_requests - sum(run.requests for run in runs)
     tokens = options.budget.max_completion_tokens - sum(run.completion_tokens for run in runs)
-    return Budget(max(requests // left, 0), max(tokens // left, 0))
+    return Budget(max(-(-requests // left), 0), max(-(-tokens // left), 0))  # rounded up
 
 
 def run(
@@ -672,6 +672,14 @@ def run(
     for number, model in enumerate(models):
         left = len(models) - number
         budget = _share(options, left, runs)
+        if budget.max_requests < 1:  # a budget shared by more models than it has requests
+            progress(
+                Note(
+                    f"stopped: the budget has no request left for {model!r} and the "
+                    f"{left - 1} model(s) after it; raise --max-requests to judge them"
+                )
+            )
+            break
         own = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / left
         progress(
             Note(
@@ -685,6 +693,10 @@ def run(
         spent_all = deadline is not None and time.monotonic() >= deadline
         if runs[-1].stopped in ("unreachable", "interrupted") or spent_all:
             break
+    if not runs:  # no budget at all: the first model's run says so, as a single run would
+        return _run_one(
+            replace(options, model=models[0]), progress, generated, interrupt, recorder, deadline
+        )
     return combined(runs, models=models)
 
 
