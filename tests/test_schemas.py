@@ -295,12 +295,14 @@ def _replace(choice0: dict[str, Any], base: dict[str, Any] = SEED_000_ANYROUTER)
 
 
 VALID: dict[str, Case] = {
-    "seed 000 response": Case("response.json", SEED_000_ANYROUTER),
-    "seed 001 response": Case("response.json", SEED_001_ANYAPI),
-    "seed 002 response": Case("response.json", SEED_002_NOVITA),
-    "seed 004 response (role added)": Case("response.json", SEED_004_MYROUTER),
-    "seed 004 usage": Case("usage.json", SEED_004_USAGE),
-    "seed 004 usage as input_output": Case("usage.json#/$defs/input_output", SEED_004_USAGE),
+    "AnyRouter's page response": Case("response.json", SEED_000_ANYROUTER),
+    "AnyAPI's page response": Case("response.json", SEED_001_ANYAPI),
+    "MyRouter AI's page response": Case("response.json", SEED_002_NOVITA),
+    "MyRouter's example page response (role added)": Case("response.json", SEED_004_MYROUTER),
+    "MyRouter's example page usage": Case("usage.json", SEED_004_USAGE),
+    "MyRouter's example page usage as input_output": Case(
+        "usage.json#/$defs/input_output", SEED_004_USAGE
+    ),
     # OpenAI's audio guide replays an earlier audio answer as {role, audio: {id}} alone.
     "assistant message holding only audio": Case(
         "request.json",
@@ -329,7 +331,7 @@ VALID: dict[str, Case] = {
         "response.json", _replace({"finish_reason": "error"})
     ),
     "request, every parameter": Case("request.json", GOOD_REQUEST),
-    "request, seed 000": Case("request.json", SEED_000_REQUEST),
+    "request, AnyRouter's page": Case("request.json", SEED_000_REQUEST),
     "request, legacy functions": Case("request.json", LEGACY_FUNCTIONS_REQUEST),
     "request, nulls": Case(
         "request.json",
@@ -463,7 +465,7 @@ INVALID: dict[str, Bad] = {
     "empty choices in a response": Bad(
         "response.json", _RESP | {"choices": []}, "$.choices", "minItems"),
     "empty id (TGI)": Bad("response.json", _RESP | {"id": ""}, "$.id", "minLength"),
-    "content as an object (seed 002 placeholder)": Bad(
+    "content as an object (MyRouter AI's page placeholder)": Bad(
         "response.json", _with(SEED_002_NOVITA, (*_MSG, "content"), {}),
         "$.choices[0].message.content", "type"),
     "tool-call fragment without index (Ollama)": Bad(

@@ -472,8 +472,8 @@ class _Router:
 
 
 class _EchoRequestId:
-    """Every answer carries ``x-request-id``: the caller's own (seed 004 documents it as a request
-    header), or a new one."""
+    """Every answer carries ``x-request-id``: the caller's own (MyRouter's example page documents
+    it as a request header), or a new one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

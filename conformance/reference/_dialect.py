@@ -4,8 +4,8 @@
 profile everything that shows on the wire, so :mod:`_wire` renders one
 answer in any profile's shapes:
 
-- the **usage** object: OpenAI's prompt/completion counts, or seed 004's input/output counts
-  with cache and reasoning counters;
+- the **usage** object: OpenAI's prompt/completion counts, or the input/output counts of
+  MyRouter's example page, with cache and reasoning counters;
 - an **error's code**: OpenAI's string names, or the HTTP status as a number (OpenRouter);
 - the **id** prefix (``chatcmpl-``; OpenRouter's ``gen-``);
 - the **extensions** it can fill: ``choices[].native_finish_reason``; where the error object of

@@ -35,7 +35,7 @@ class Meta:
 def usage_body(
     usage: Usage, variant: Literal["prompt_completion", "input_output"] = "prompt_completion"
 ) -> dict[str, Any]:
-    """OpenAI's usage object, or (``input_output``) seed 004's."""
+    """OpenAI's usage object, or (``input_output``) MyRouter's example page's."""
     if variant == "input_output":
         return {
             "input_tokens": usage.prompt_tokens,
