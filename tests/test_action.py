@@ -164,7 +164,7 @@ def test_the_key_input_reaches_only_the_run_steps_environment() -> None:
 
 def test_summary_diff_upload_and_verdict_run_always_and_the_verdict_is_last() -> None:
     always = [step.get("id") or step["uses"] for step in STEPS if step.get("if") == "always()"]
-    assert always == ["summary", "diff", "actions/upload-artifact@v4", "verdict"]
+    assert always == ["summary", "diff", "actions/upload-artifact@v6", "verdict"]
     assert STEPS[-1]["id"] == "verdict"
     (upload,) = [step for step in STEPS if step.get("uses", "").startswith("actions/upload")]
     assert upload["with"]["path"] == "${{ inputs.reports-dir }}"
@@ -571,8 +571,8 @@ def test_the_examples_give_the_action_only_its_inputs_and_read_only_its_outputs(
     assert set(workflow[True]) == {"push", "schedule", "workflow_dispatch"}  # YAML 1.1: on
     cached = [step for step in job["steps"] if "actions/cache" in step.get("uses", "")]
     assert [step["uses"] for step in cached] == [
-        "actions/cache/restore@v4",
-        "actions/cache/save@v4",
+        "actions/cache/restore@v5",
+        "actions/cache/save@v5",
     ]
     restore, save = cached
     assert save["with"]["key"].startswith(restore["with"]["restore-keys"])
