@@ -4,8 +4,10 @@ its own faults, on a real loopback socket."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ from conformance.cli import main
 from conformance.contract import load_profile
 from conformance.live import Budget, Event, Note, RunOptions, run
 from conformance.reference import MODEL_ID, serve_in_thread
-from conformance.report import RunReport, render_junit, render_markdown
+from conformance.report import RunReport, as_json_document, render_junit, render_markdown
 
 BROKEN = "broken-model"
 SCHEMA = json.loads(
@@ -36,7 +38,18 @@ def two_models() -> Iterator[str]:
 
 def _options(url: str, **changes: object) -> RunOptions:
     base = RunOptions(base_url=url, profile=load_profile(), seed=2, max_examples=2, coverage=False)
-    return RunOptions(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **changes})
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _run_with_notes(options: RunOptions) -> tuple[RunReport, list[str]]:
+    """A run, and the notes it printed."""
+    notes: list[str] = []
+
+    def progress(event: Event) -> None:
+        if isinstance(event, Note):
+            notes.append(str(event))
+
+    return run(options, progress=progress), notes
 
 
 def test_the_router_lists_and_answers_each_model_with_its_own_faults(two_models: str) -> None:
@@ -77,14 +90,8 @@ def test_the_budget_is_shared_between_the_models(every_model: RunReport) -> None
 
 
 def test_the_budget_share_is_what_the_earlier_models_left(two_models: str) -> None:
-    notes: list[str] = []
-
-    def progress(event: Event) -> None:
-        if isinstance(event, Note):
-            notes.append(str(event))
-
     options = _options(two_models, models=(MODEL_ID, BROKEN), budget=Budget(max_requests=90))
-    report = run(options, progress=progress)
+    report, notes = _run_with_notes(options)
     assert report.requests <= 90
     first, second = [note for note in notes if note.startswith("model ")]
     assert first.startswith(f"model 1 of 2: '{MODEL_ID}', with up to 45 requests")
@@ -95,8 +102,6 @@ def test_the_budget_share_is_what_the_earlier_models_left(two_models: str) -> No
 
 
 def test_every_format_puts_the_models_side_by_side(every_model: RunReport) -> None:
-    from conformance.report import as_json_document
-
     document = as_json_document(every_model)
     jsonschema.validate(json.loads(json.dumps(document, default=repr)), SCHEMA)
     assert document["target"]["models"] == [MODEL_ID, BROKEN]
@@ -172,14 +177,8 @@ def test_a_model_that_spends_its_share_leaves_the_next_one_its_own(two_models: s
 
 
 def test_more_models_than_requests_judges_those_the_budget_reaches(two_models: str) -> None:
-    notes: list[str] = []
-
-    def progress(event: Event) -> None:
-        if isinstance(event, Note):
-            notes.append(str(event))
-
     options = _options(two_models, models=(MODEL_ID, BROKEN), budget=Budget(max_requests=1))
-    report = run(options, progress=progress)
+    report, notes = _run_with_notes(options)
     assert report.requests == 1
     assert report.models == (MODEL_ID, BROKEN)
     assert not report.complete
@@ -193,3 +192,15 @@ def test_no_budget_at_all_still_gives_a_report(two_models: str) -> None:
     assert report.requests == 0
     assert report.stopped == "budget"
     assert not report.complete
+
+
+def test_all_models_against_a_target_that_lists_nothing_reports_it_unreachable() -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/v1"
+    report, notes = _run_with_notes(_options(url, all_models=True))
+    assert report.stopped == "unreachable"
+    assert not report.complete
+    assert report.requests == 0
+    assert all(e.status == "skipped" for e in report.entries)
+    assert any(note.startswith("stopped: the target is unreachable: GET") for note in notes)

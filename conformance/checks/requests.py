@@ -23,7 +23,7 @@ from conformance.exchange import NOT_JSON, Exchange
 #: Answers that say nothing about the request's values: throttling and credits (402, 408,
 #: 429, 503), access (401, 403) and routing (404: a model or path the target does not serve;
 #: errors.status_code judges an unknown model).
-NOT_ABOUT_VALUES: Final = {
+_NOT_ABOUT_VALUES: Final = {
     401: "refuses the credentials",
     402: "asks for credits",
     403: "refuses access",
@@ -32,7 +32,7 @@ NOT_ABOUT_VALUES: Final = {
     429: "is throttling",
     503: "is an overload",
 }
-_INVALID: Final = (400, 422)
+INVALID: Final = (400, 422)
 
 #: Wordings of a capability refusal: the target does not offer the parameter or the feature.
 #: OpenAI: 400 "Unrecognized request argument supplied: top_k"
@@ -94,7 +94,7 @@ def _param(exchange: Exchange) -> str | None:
     return None
 
 
-def _blamed(exchange: Exchange, text: str) -> list[str]:
+def blamed(exchange: Exchange, text: str) -> list[str]:
     """The request's parameters the error blames: the one in error.param, else those quoted in
     its message ("Invalid 'temperature'", pydantic's ('body', 'temperature')), in order."""
     request = exchange.requested
@@ -114,6 +114,25 @@ def _show(name: str, value: Any) -> str:
     return f"{name}={clip(shown, 60)}"
 
 
+def owed_answer_status(exchange: Exchange, profile: Profile, *, judged: str) -> int | None:
+    """The status of a request the contract admits, when it was not answered: a crash (5xx) or
+    a refusal; None when it was answered. NotApplicable when the request was broken on
+    purpose or breaks the contract, or the status says nothing about ``judged`` (what the
+    calling check looks at): a redirect, or a status of :data:`_NOT_ABOUT_VALUES`."""
+    if exchange.intent is not None:
+        raise NotApplicable(f"the request was broken on purpose ({exchange.intent})")
+    if not profile.request.is_valid(exchange.requested):
+        raise NotApplicable("the request breaks the contract: errors.invalid_request judges it")
+    status = exchange.status
+    if 200 <= status < 300:
+        return None
+    if status < 400:
+        raise NotApplicable(f"{status} is neither an answer nor a refusal")
+    if status in _NOT_ABOUT_VALUES:
+        raise NotApplicable(f"{status} {_NOT_ABOUT_VALUES[status]}, not {judged}")
+    return status
+
+
 @check(
     "requests.valid_accepted",
     requirement_id="CC-REQ-01",
@@ -126,17 +145,9 @@ def _show(name: str, value: Any) -> str:
 def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A request inside the contract is answered: never a 5xx, never refused as invalid."""
     request = exchange.requested
-    if exchange.intent is not None:
-        raise NotApplicable(f"the request was broken on purpose ({exchange.intent})")
-    if not profile.request.is_valid(request):
-        raise NotApplicable("the request breaks the contract: errors.invalid_request judges it")
-    status = exchange.status
-    if 200 <= status < 300:
+    status = owed_answer_status(exchange, profile, judged="the request's values")
+    if status is None:
         return
-    if status < 400:
-        raise NotApplicable(f"{status} is neither an answer nor a refusal")
-    if status in NOT_ABOUT_VALUES:
-        raise NotApplicable(f"{status} {NOT_ABOUT_VALUES[status]}, not the request's values")
     text = error_text(exchange)
     if status >= 500:
         yield Violation(
@@ -146,26 +157,26 @@ def valid_request_answered(exchange: Exchange, profile: Profile) -> Iterator[Vio
             f"a request inside the contract got {status}: {clip(text)}",
         )
         return
-    if status not in _INVALID:
+    if status not in INVALID:
         raise NotApplicable(f"{status} does not refuse the request as invalid")
     if CAPABILITY.search(text):
         raise NotApplicable(f"the target does not offer what was asked: {status} {clip(text)}")
-    blamed = _blamed(exchange, text)
+    named = blamed(exchange, text)
     documented = profile.parameters
     # A parameter the profile does not document, or one outside the core that a compatible
     # server may not offer: refusing it is the target's choice, not a broken promise. When the
     # error names no parameter, any such parameter of the request may be the one refused.
-    suspects = blamed or list(request)
+    suspects = named or list(request)
     outside = [name for name in suspects if name not in documented or name in profile.may_ignore]
     if outside:
         raise NotApplicable(
-            f"the error {'blames' if blamed else 'may blame'} {', '.join(outside)}, "
+            f"the error {'blames' if named else 'may blame'} {', '.join(outside)}, "
             "outside the profile's core"
         )
-    if blamed:
-        values = ", ".join(_show(name, request[name]) for name in blamed)
+    if named:
+        values = ", ".join(_show(name, request[name]) for name in named)
         yield Violation(
-            f"$.error.{'param' if _param(exchange) in blamed else 'message'}",
+            f"$.error.{'param' if _param(exchange) in named else 'message'}",
             "an answer: the value is inside the contract",
             clip(text),
             f"the target refused {values} as invalid ({status}), "

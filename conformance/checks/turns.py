@@ -16,7 +16,14 @@ from typing import Any
 from conformance.base import NotApplicable
 from conformance.checks._registry import check
 from conformance.checks._results import Violation
-from conformance.checks.requests import CAPABILITY, NOT_ABOUT_VALUES, clip, error_text
+from conformance.checks.requests import (
+    CAPABILITY,
+    INVALID,
+    blamed,
+    clip,
+    error_text,
+    owed_answer_status,
+)
 from conformance.contract import Profile
 from conformance.exchange import Exchange
 
@@ -45,17 +52,6 @@ def carries_history(request: Mapping[str, Any] | None) -> bool:
     )
 
 
-def _blamed_parameter(exchange: Exchange) -> str | None:
-    """The top-level parameter error.param names, when it names one of the request's."""
-    body = exchange.json
-    error = body.get("error") if isinstance(body, dict) else None
-    param = error.get("param") if isinstance(error, dict) else None
-    if not isinstance(param, str):
-        return None
-    top = param.split(".")[0].split("[")[0]
-    return top if top in exchange.requested else None
-
-
 @check(
     "tool_calls.history_accepted",
     requirement_id="CC-TOOL-05",
@@ -64,22 +60,13 @@ def _blamed_parameter(exchange: Exchange) -> str | None:
 )
 def history_accepted(exchange: Exchange, profile: Profile) -> Iterator[Violation]:
     """A request carrying tool calls and their results is answered: no 5xx, no refusal."""
-    request = exchange.requested
-    if not carries_history(request):
+    if not carries_history(exchange.requested):
         raise NotApplicable("the request carries no tool call with its result")
-    if exchange.intent is not None:
-        raise NotApplicable(f"the request was broken on purpose ({exchange.intent})")
     if "tools" not in profile.capabilities:
         raise NotApplicable(f"profile {profile.id} does not document tools")
-    if not profile.request.is_valid(request):
-        raise NotApplicable("the request breaks the contract: errors.invalid_request judges it")
-    status = exchange.status
-    if 200 <= status < 300:
+    status = owed_answer_status(exchange, profile, judged="the history")
+    if status is None:
         return
-    if status < 400:
-        raise NotApplicable(f"{status} is neither an answer nor a refusal")
-    if status in NOT_ABOUT_VALUES:
-        raise NotApplicable(f"{status} {NOT_ABOUT_VALUES[status]}, not the history")
     text = clip(error_text(exchange))
     own = " of the target's own tool call" if exchange.follow_up else ""
     if status >= 500:
@@ -90,7 +77,7 @@ def history_accepted(exchange: Exchange, profile: Profile) -> Iterator[Violation
             f"the history{own} got {status}: {text}",
         )
         return
-    if status not in (400, 422):
+    if status not in INVALID:
         raise NotApplicable(f"{status} does not refuse the request as invalid")
     if not exchange.follow_up:
         # A history this target did not produce: its refusal may be a capability it lacks
@@ -98,9 +85,9 @@ def history_accepted(exchange: Exchange, profile: Profile) -> Iterator[Violation
         # made the call itself is "not supported" no excuse.
         if CAPABILITY.search(text):
             raise NotApplicable(f"the target does not offer what was asked: {status} {text}")
-        blamed = _blamed_parameter(exchange)
-        if blamed not in (None, "messages"):
-            raise NotApplicable(f"the error blames {blamed}, not the history")
+        others = [name for name in blamed(exchange, text) if name != "messages"]
+        if others:
+            raise NotApplicable(f"the error blames {', '.join(others)}, not the history")
     yield Violation(
         "status",
         "an answer: the history is inside the contract",

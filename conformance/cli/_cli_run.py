@@ -269,7 +269,7 @@ def report_targets(reports: tuple[str, ...]) -> list[tuple[str, Path]]:
     "reports",
     multiple=True,
     metavar="FORMAT:PATH",
-    help="json, junit, markdown, html or badge (an SVG); repeatable.",
+    help=f"{', '.join(RENDERERS)} (badge: an SVG of the verdict); repeatable.",
 )
 @click.option(
     "--record",

@@ -189,7 +189,7 @@ def diff(old: Path, new: Path, style: str, strict: bool) -> None:
     "reports",
     multiple=True,
     metavar="FORMAT:PATH",
-    help="json, junit, markdown, html or badge (an SVG), as `run` writes them; repeatable.",
+    help=f"{', '.join(RENDERERS)}, as `run` writes them; repeatable.",
 )
 @_clean_errors
 def validate(

@@ -662,9 +662,8 @@ def run(
     recorder = _recorder(options)
     try:
         models = listed_models(options, progress)
-    except TargetUnreachable as error:
-        progress(Note(f"stopped: the target is unreachable: {error}"))
-        return _run_one(options, progress, generated, interrupt, recorder, deadline, reached=False)
+    except TargetUnreachable as error:  # GET …/models failed: judged like any other stop
+        return _run_one(options, progress, generated, interrupt, recorder, deadline, error)
     if len(models) <= 1:
         one = replace(options, model=models[0] if models else None)
         return _run_one(one, progress, generated, interrupt, recorder, deadline)
@@ -707,20 +706,20 @@ def _run_one(
     interrupt: threading.Event | None,
     recorder: Recorder | None,
     deadline: float | None,
-    *,
-    reached: bool = True,
+    unreachable: TargetUnreachable | None = None,
 ) -> RunReport:
-    """Judge one model (``options.model``, or the first listed when None)."""
+    """Judge one model (``options.model``, or the first listed when None); with
+    ``unreachable``, send nothing and report the run stopped by it."""
     started_at, started = datetime.now(UTC), time.monotonic()
     runner = Runner(options, progress, interrupt, recorder=recorder, deadline=deadline)
-    stopped: Stopped | None = None if reached else "unreachable"
+    stopped: Stopped | None = None
     complete = False
     model = options.model or ""
     alone: dict[str, bool] = {}
     with runner.client:
         try:
-            if not reached:
-                raise _NotReached
+            if unreachable is not None:
+                raise unreachable
             model = runner.model()
             runner.plain(model)
             runner.ignorable(model)
@@ -736,8 +735,6 @@ def _run_one(
                     progress(Note(f"random generation stopped: {spent}"))
             alone = runner.alone()
             runner.coverage_rest()
-        except _NotReached:
-            pass
         except BudgetExhausted as spent:
             progress(Note(f"stopped: {spent}"))
             stopped = "budget"
@@ -777,7 +774,3 @@ def _run_one(
         ignored=tuple(sorted(runner.ignored)),
         latency=runner.latency.rows(model),
     )
-
-
-class _NotReached(Exception):
-    """GET …/models got no usable answer: nothing else is sent."""
